@@ -1,0 +1,1 @@
+//! Benchmarks of Switchboard live in `benches/` targets of this crate.
