@@ -1,5 +1,63 @@
-//! The project's commands (`cargo xtask <command>`).
-fn main() {
-    eprintln!("xtask: not yet built");
-    std::process::exit(2);
+//! The project's commands, run as `cargo xtask <command>` (the alias is in `.cargo/config.toml`).
+//!
+//! | command | what it does |
+//! |---|---|
+//! | `demo` | installs what the demo needs, runs `examples/hello` (under Xvfb with a screenshot when there is no display) |
+//! | `test` | installs what the tests need, then runs every Rust and JS test, the webview end-to-end tests included |
+//! | `deps` | only the installs (system packages, the JS client's npm packages) |
+//! | `bench` | the micro-benchmarks (codec, bus) and, when present, the end-to-end benchmark |
+//! | `vectors [--check]` | regenerates the protocol's golden vectors, or checks the committed ones are current |
+//!
+//! It uses only the standard library so that it builds in seconds on a fresh machine.
+
+mod bench;
+mod demo;
+mod deps;
+mod display;
+mod run;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <demo | test | deps | bench | vectors [--check]>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo::run(),
+        Some("test") => test::run(),
+        Some("deps") => deps::ensure(deps::Need::Test),
+        Some("bench") => bench::run(),
+        Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's folder).
+pub(crate) fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest)
+}
+
+fn vectors(check: bool) -> Result<(), String> {
+    let mut cmd = run::cargo(&["run", "--quiet", "-p", "switchboard-protocol", "--example", "vectors"]);
+    if check {
+        cmd.args(["--", "--check"]);
+    }
+    run::status(&mut cmd)
 }
