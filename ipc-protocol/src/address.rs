@@ -37,7 +37,9 @@ pub enum NameError {
         extra: &'static str,
     },
     /// An address with an unknown `prefix:`.
-    #[error("address `{0}` has an unknown prefix: expected cmd:, plugin:, window: or a bare actor name")]
+    #[error(
+        "address `{0}` has an unknown prefix: expected cmd:, plugin:, window: or a bare actor name"
+    )]
     UnknownPrefix(String),
 }
 

@@ -1,0 +1,665 @@
+//! The strict envelope decoder (PROTOCOL.md §1 "Also accepted" and "Rejected"), written by
+//! hand over MessagePack markers. The whole input is first checked by [`scan`]; then the
+//! top map's keys are located once, and each field is read with its exact type.
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+
+use super::error::{cut, DecodeError};
+use crate::address::{Address, Name, NameError, Topic};
+use crate::error::{ErrorCode, WireError};
+use crate::frame::*;
+use crate::limits::Limits;
+use crate::scan::scan;
+
+/// Where one value sits in the input: `start..end`.
+type Span = Option<(usize, usize)>;
+
+const V: usize = 0;
+const K: usize = 1;
+const ID: usize = 2;
+const TO: usize = 3;
+const METHOD: usize = 4;
+const PAYLOAD: usize = 5;
+const DEADLINE: usize = 6;
+const CREDIT: usize = 7;
+const OK: usize = 8;
+const ERR: usize = 9;
+const TOPIC: usize = 10;
+const FROM: usize = 11;
+const SEQ: usize = 12;
+const N: usize = 13;
+const CODE: usize = 14;
+const MESSAGE: usize = 15;
+const DATA: usize = 16;
+const VERSIONS: usize = 17;
+const CLIENT: usize = 18;
+const NAME: usize = 19;
+const VERSION: usize = 20;
+const SESSION: usize = 21;
+const WINDOW: usize = 22;
+const GRANTS: usize = 23;
+const LIMITS: usize = 24;
+
+/// Every key a frame of any kind may hold; a key known to another kind is skipped like any
+/// unknown key.
+const FRAME_KEYS: &[&str] = &[
+    "v", "k", "id", "to", "method", "payload", "deadline", "credit", "ok", "err", "topic", "from",
+    "seq", "n", "code", "message", "data", "versions", "client", "name", "version", "session",
+    "window", "grants", "limits",
+];
+
+const ERR_KEYS: &[&str] = &["code", "message", "data"];
+const ERR_LABELS: &[&str] = &["err.code", "err.message", "err.data"];
+const LIMIT_KEYS: &[&str] = &["max_frame", "max_depth", "max_pending"];
+const LIMIT_LABELS: &[&str] = &["limits.max_frame", "limits.max_depth", "limits.max_pending"];
+
+/// A cursor over the input. Every read is bounds-checked; none panics.
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let at = self.pos;
+        let end = at.checked_add(n).ok_or(DecodeError::Truncated { at })?;
+        let out = self.buf.get(at..end).ok_or(DecodeError::Truncated { at })?;
+        self.pos = end;
+        Ok(out)
+    }
+
+    fn be(&mut self, n: usize) -> Result<u64, DecodeError> {
+        Ok(self
+            .take(n)?
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
+    /// A string's bytes, or `None` (nothing consumed) if the value is not a string.
+    fn str_bytes(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
+        let len = match self.peek() {
+            Some(m @ 0xa0..=0xbf) => {
+                self.pos += 1;
+                usize::from(m & 0x1f)
+            }
+            Some(0xd9) => {
+                self.pos += 1;
+                self.be(1)? as usize
+            }
+            Some(0xda) => {
+                self.pos += 1;
+                self.be(2)? as usize
+            }
+            Some(0xdb) => {
+                self.pos += 1;
+                self.be(4)? as usize
+            }
+            _ => return Ok(None),
+        };
+        self.take(len).map(Some)
+    }
+
+    /// A binary's span, or `None` (nothing consumed) if the value is not a binary.
+    fn bin_span(&mut self) -> Result<Option<(usize, usize)>, DecodeError> {
+        let len = match self.peek() {
+            Some(0xc4) => 1,
+            Some(0xc5) => 2,
+            Some(0xc6) => 4,
+            _ => return Ok(None),
+        };
+        self.pos += 1;
+        let len = self.be(len)? as usize;
+        let start = self.pos;
+        self.take(len)?;
+        Ok(Some((start, self.pos)))
+    }
+
+    /// An integer of any format as `i128`, or `None` (nothing consumed) if not an integer.
+    fn int(&mut self) -> Result<Option<i128>, DecodeError> {
+        let Some(m) = self.peek() else {
+            return Ok(None);
+        };
+        let value = match m {
+            0x00..=0x7f => {
+                self.pos += 1;
+                i128::from(m)
+            }
+            0xe0..=0xff => {
+                self.pos += 1;
+                i128::from(m as i8)
+            }
+            0xcc..=0xcf => {
+                self.pos += 1;
+                i128::from(self.be(1 << (m - 0xcc))?)
+            }
+            0xd0..=0xd3 => {
+                self.pos += 1;
+                let n = 1usize << (m - 0xd0);
+                let raw = self.be(n)?;
+                // sign-extend from n bytes
+                let shift = 64 - 8 * n as u32;
+                i128::from(((raw << shift) as i64) >> shift)
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(value))
+    }
+
+    /// The entry count of a map header, or `None` (nothing consumed) if not a map.
+    fn map_len(&mut self) -> Result<Option<usize>, DecodeError> {
+        let n = match self.peek() {
+            Some(m @ 0x80..=0x8f) => {
+                self.pos += 1;
+                usize::from(m & 0x0f)
+            }
+            Some(0xde) => {
+                self.pos += 1;
+                self.be(2)? as usize
+            }
+            Some(0xdf) => {
+                self.pos += 1;
+                self.be(4)? as usize
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(n))
+    }
+
+    /// The entry count of an array header, or `None` (nothing consumed) if not an array.
+    fn array_len(&mut self) -> Result<Option<usize>, DecodeError> {
+        let n = match self.peek() {
+            Some(m @ 0x90..=0x9f) => {
+                self.pos += 1;
+                usize::from(m & 0x0f)
+            }
+            Some(0xdc) => {
+                self.pos += 1;
+                self.be(2)? as usize
+            }
+            Some(0xdd) => {
+                self.pos += 1;
+                self.be(4)? as usize
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(n))
+    }
+}
+
+/// The first key of `keys` equal to `key`.
+fn key_index(keys: &[&str], key: &[u8]) -> Option<usize> {
+    keys.iter().position(|k| k.as_bytes() == key)
+}
+
+/// Reads the map at `r` (already known to be one, structurally checked), recording where
+/// each known key's value is; unknown keys are skipped; duplicates are refused.
+fn locate_fields<const COUNT: usize>(
+    r: &mut Reader<'_>,
+    entries: usize,
+    keys: &[&str],
+) -> Result<[Span; COUNT], DecodeError> {
+    let mut slots = [None; COUNT];
+    let mut unknown: Option<HashSet<&[u8]>> = None;
+    for _ in 0..entries {
+        let at = r.pos;
+        let key = r.str_bytes()?.ok_or(DecodeError::KeyNotString { at })?;
+        let key_text = std::str::from_utf8(key).map_err(|_| DecodeError::InvalidUtf8 {
+            field: "key",
+            id: None,
+        })?;
+        let start = r.pos;
+        let rest = r
+            .buf
+            .get(start..)
+            .ok_or(DecodeError::Truncated { at: start })?;
+        // Depth was checked by the scan of the whole input.
+        let len = scan(rest, usize::MAX)?;
+        r.take(len)?;
+        let fresh = match key_index(keys, key) {
+            Some(i) => slots[i].replace((start, start + len)).is_none(),
+            None => unknown.get_or_insert_with(HashSet::new).insert(key),
+        };
+        if !fresh {
+            return Err(DecodeError::DuplicateKey {
+                key: cut(key_text, 64),
+            });
+        }
+    }
+    Ok(slots)
+}
+
+/// The located fields of one map, read by index with their exact types.
+struct Fields<'a, 'l> {
+    buf: &'a [u8],
+    slots: &'a [Span],
+    labels: &'l [&'static str],
+    kind: &'static str,
+}
+
+impl<'a> Fields<'a, '_> {
+    fn label(&self, i: usize) -> &'static str {
+        self.labels[i]
+    }
+
+    fn reader(&self, (start, end): (usize, usize)) -> Reader<'a> {
+        Reader {
+            buf: &self.buf[..end],
+            pos: start,
+        }
+    }
+
+    /// The field's value, which must be present (`nil` is a wrong type here).
+    fn required(&self, i: usize) -> Result<Reader<'a>, DecodeError> {
+        match self.slots[i] {
+            Some(span) => Ok(self.reader(span)),
+            None => Err(DecodeError::MissingField {
+                kind: self.kind,
+                field: self.label(i),
+                id: None,
+            }),
+        }
+    }
+
+    /// The field's value, or `None` when absent or `nil`.
+    fn optional(&self, i: usize) -> Option<Reader<'a>> {
+        let span = self.slots[i]?;
+        (self.buf.get(span.0) != Some(&0xc0)).then(|| self.reader(span))
+    }
+
+    fn wrong(&self, i: usize, expected: &'static str) -> DecodeError {
+        DecodeError::WrongType {
+            field: self.label(i),
+            expected,
+            id: None,
+        }
+    }
+
+    fn uint_of(&self, i: usize, r: &mut Reader<'a>, max: u64) -> Result<u64, DecodeError> {
+        let value = r
+            .int()?
+            .ok_or_else(|| self.wrong(i, "an unsigned integer"))?;
+        if value < 0 || value > i128::from(max) {
+            return Err(DecodeError::IntegerOutOfRange {
+                field: self.label(i),
+                value,
+                id: None,
+            });
+        }
+        Ok(value as u64)
+    }
+
+    fn safe(&self, i: usize) -> Result<u64, DecodeError> {
+        self.uint_of(i, &mut self.required(i)?, MAX_SAFE_INTEGER)
+    }
+
+    fn u32(&self, i: usize) -> Result<u32, DecodeError> {
+        Ok(self.uint_of(i, &mut self.required(i)?, u64::from(u32::MAX))? as u32)
+    }
+
+    fn opt_safe(&self, i: usize) -> Result<Option<u64>, DecodeError> {
+        self.optional(i)
+            .map(|mut r| self.uint_of(i, &mut r, MAX_SAFE_INTEGER))
+            .transpose()
+    }
+
+    fn opt_u32(&self, i: usize) -> Result<Option<u32>, DecodeError> {
+        self.optional(i)
+            .map(|mut r| {
+                self.uint_of(i, &mut r, u64::from(u32::MAX))
+                    .map(|v| v as u32)
+            })
+            .transpose()
+    }
+
+    fn id(&self) -> Result<RequestId, DecodeError> {
+        let v = self.safe(ID)?;
+        RequestId::new(v).ok_or(DecodeError::IntegerOutOfRange {
+            field: "id",
+            value: i128::from(v),
+            id: None,
+        })
+    }
+
+    fn str_of(&self, i: usize, mut r: Reader<'a>) -> Result<&'a str, DecodeError> {
+        let bytes = r.str_bytes()?.ok_or_else(|| self.wrong(i, "a string"))?;
+        std::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8 {
+            field: self.label(i),
+            id: None,
+        })
+    }
+
+    fn str(&self, i: usize) -> Result<&'a str, DecodeError> {
+        self.str_of(i, self.required(i)?)
+    }
+
+    fn opt_str(&self, i: usize) -> Result<Option<&'a str>, DecodeError> {
+        self.optional(i).map(|r| self.str_of(i, r)).transpose()
+    }
+
+    fn bin_of(&self, i: usize, mut r: Reader<'a>) -> Result<(usize, usize), DecodeError> {
+        r.bin_span()?.ok_or_else(|| self.wrong(i, "a binary"))
+    }
+
+    fn bin(&self, i: usize) -> Result<(usize, usize), DecodeError> {
+        self.bin_of(i, self.required(i)?)
+    }
+
+    fn opt_bin(&self, i: usize) -> Result<Option<(usize, usize)>, DecodeError> {
+        self.optional(i).map(|r| self.bin_of(i, r)).transpose()
+    }
+
+    fn name_error(&self, i: usize, source: NameError) -> DecodeError {
+        DecodeError::InvalidName {
+            field: self.label(i),
+            source,
+            id: None,
+        }
+    }
+
+    fn address_of(&self, i: usize, text: &str, limits: &Limits) -> Result<Address, DecodeError> {
+        let address = Address::parse(text).map_err(|e| self.name_error(i, e))?;
+        let name = address.name().as_str();
+        if name.len() > limits.max_name {
+            return Err(self.name_error(
+                i,
+                NameError::TooLong {
+                    name: cut(name, limits.max_name),
+                    len: name.len(),
+                    max: limits.max_name,
+                },
+            ));
+        }
+        Ok(address)
+    }
+
+    fn topic(&self, i: usize, limits: &Limits) -> Result<Topic, DecodeError> {
+        let text = self.str(i)?;
+        if text.len() > limits.max_topic {
+            return Err(self.name_error(
+                i,
+                NameError::TooLong {
+                    name: cut(text, limits.max_topic),
+                    len: text.len(),
+                    max: limits.max_topic,
+                },
+            ));
+        }
+        Topic::new(text).map_err(|e| self.name_error(i, e))
+    }
+
+    fn versions_of(
+        &self,
+        i: usize,
+        mut r: Reader<'a>,
+        limits: &Limits,
+    ) -> Result<Vec<u32>, DecodeError> {
+        let len = r
+            .array_len()?
+            .ok_or_else(|| self.wrong(i, "an array of unsigned integers"))?;
+        if len > limits.max_versions {
+            return Err(DecodeError::TooMany {
+                field: self.label(i),
+                len,
+                max: limits.max_versions,
+                id: None,
+            });
+        }
+        let mut out = Vec::with_capacity(len);
+        for _ in 0..len {
+            out.push(self.uint_of(i, &mut r, u64::from(u32::MAX))? as u32);
+        }
+        Ok(out)
+    }
+
+    /// A nested map field (`err`, `limits`), its keys located.
+    fn map<const COUNT: usize>(
+        &self,
+        i: usize,
+        r: Reader<'a>,
+        keys: &[&str],
+    ) -> Result<[Span; COUNT], DecodeError> {
+        let mut r = r;
+        let entries = r.map_len()?.ok_or_else(|| self.wrong(i, "a map"))?;
+        locate_fields::<COUNT>(&mut r, entries, keys)
+    }
+
+    fn wire_error<F: Fn(usize, usize) -> Bytes>(
+        &self,
+        r: Reader<'a>,
+        mk: &F,
+    ) -> Result<WireError, DecodeError> {
+        let slots = self.map::<3>(ERR, r, ERR_KEYS)?;
+        let err = Fields {
+            buf: self.buf,
+            slots: &slots,
+            labels: ERR_LABELS,
+            kind: self.kind,
+        };
+        let code = ErrorCode::from_wire(err.str(0)?);
+        let message = err.str(1)?.to_owned();
+        let data = err.opt_bin(2)?.map(|(s, e)| mk(s, e));
+        Ok(WireError {
+            code,
+            message,
+            data,
+        })
+    }
+}
+
+/// Decodes one frame from `buf`, turning byte spans into [`Bytes`] with `mk`.
+pub(crate) fn decode_with<F: Fn(usize, usize) -> Bytes>(
+    buf: &[u8],
+    limits: &Limits,
+    mk: F,
+) -> Result<Frame, DecodeError> {
+    if buf.len() > limits.max_frame {
+        return Err(DecodeError::TooLarge {
+            len: buf.len(),
+            max: limits.max_frame,
+        });
+    }
+    let len = scan(buf, limits.max_depth)?;
+    if len < buf.len() {
+        return Err(DecodeError::TrailingBytes {
+            count: buf.len() - len,
+        });
+    }
+    let mut r = Reader { buf, pos: 0 };
+    let entries = r.map_len()?.ok_or(DecodeError::NotAMap)?;
+    let slots = locate_fields::<25>(&mut r, entries, FRAME_KEYS)?;
+    let fields = Fields {
+        buf,
+        slots: &slots,
+        labels: FRAME_KEYS,
+        kind: "frame",
+    };
+    let id = fields.id().ok();
+    decode_fields(fields, limits, &mk).map_err(|e| e.with_id(id))
+}
+
+fn static_kind(k: &str) -> Option<&'static str> {
+    Some(match k {
+        "hello" => "hello",
+        "welcome" => "welcome",
+        "request" => "request",
+        "response" => "response",
+        "event" => "event",
+        "subscribe" => "subscribe",
+        "unsubscribe" => "unsubscribe",
+        "cancel" => "cancel",
+        "stream_item" => "stream_item",
+        "stream_end" => "stream_end",
+        "credit" => "credit",
+        "error" => "error",
+        _ => return None,
+    })
+}
+
+fn decode_fields<F: Fn(usize, usize) -> Bytes>(
+    mut f: Fields<'_, '_>,
+    limits: &Limits,
+    mk: &F,
+) -> Result<Frame, DecodeError> {
+    let v = f.safe(V)?;
+    let k = f.str(K)?;
+    // `hello` is read at any version: it is how a client offers the versions it speaks.
+    if k != "hello" && !SUPPORTED_VERSIONS.iter().any(|s| u64::from(*s) == v) {
+        return Err(DecodeError::UnsupportedVersion {
+            got: v,
+            supported: SUPPORTED_VERSIONS,
+            id: None,
+        });
+    }
+    f.kind = static_kind(k).ok_or_else(|| DecodeError::UnknownKind {
+        kind: cut(k, 64),
+        id: None,
+    })?;
+    let bytes = |(s, e): (usize, usize)| mk(s, e);
+    Ok(match f.kind {
+        "hello" => Frame::Hello(Hello {
+            versions: f.versions_of(VERSIONS, f.required(VERSIONS)?, limits)?,
+            client: f.str(CLIENT)?.to_owned(),
+            name: f.str(NAME)?.to_owned(),
+        }),
+        "welcome" => {
+            let limit_slots = f.map::<3>(LIMITS, f.required(LIMITS)?, LIMIT_KEYS)?;
+            let lf = Fields {
+                buf: f.buf,
+                slots: &limit_slots,
+                labels: LIMIT_LABELS,
+                kind: f.kind,
+            };
+            let mut grants_reader = f.required(GRANTS)?;
+            let count = grants_reader
+                .array_len()?
+                .ok_or_else(|| f.wrong(GRANTS, "an array of strings"))?;
+            let mut grants = Vec::with_capacity(count);
+            for _ in 0..count {
+                let bytes = grants_reader
+                    .str_bytes()?
+                    .ok_or_else(|| f.wrong(GRANTS, "an array of strings"))?;
+                let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8 {
+                    field: "grants",
+                    id: None,
+                })?;
+                grants.push(text.to_owned());
+            }
+            Frame::Welcome(Welcome {
+                version: f.u32(VERSION)?,
+                session: f.str(SESSION)?.to_owned(),
+                window: f.str(WINDOW)?.to_owned(),
+                grants,
+                limits: SessionLimits {
+                    max_frame: lf.safe(0)?,
+                    max_depth: lf.u32(1)?,
+                    max_pending: lf.u32(2)?,
+                },
+            })
+        }
+        "request" => {
+            let id = f.id()?;
+            let to = f.address_of(TO, f.str(TO)?, limits)?;
+            let method = f.str(METHOD)?;
+            if !method.is_empty() {
+                if method.len() > limits.max_name {
+                    return Err(f.name_error(
+                        METHOD,
+                        NameError::TooLong {
+                            name: cut(method, limits.max_name),
+                            len: method.len(),
+                            max: limits.max_name,
+                        },
+                    ));
+                }
+                Name::new(method).map_err(|e| f.name_error(METHOD, e))?;
+            }
+            Frame::Request(Request {
+                id,
+                to,
+                method: method.to_owned(),
+                payload: bytes(f.bin(PAYLOAD)?),
+                deadline_ms: f.opt_safe(DEADLINE)?,
+                credit: f.opt_u32(CREDIT)?,
+            })
+        }
+        "response" => {
+            let id = f.id()?;
+            let ok = f.opt_bin(OK)?;
+            let err = f.optional(ERR);
+            let result = match (ok, err) {
+                (Some(span), None) => Ok(bytes(span)),
+                (None, Some(r)) => Err(f.wire_error(r, mk)?),
+                (None, None) => {
+                    return Err(DecodeError::MissingField {
+                        kind: f.kind,
+                        field: "ok or err",
+                        id: None,
+                    })
+                }
+                (Some(_), Some(_)) => {
+                    return Err(DecodeError::BothPresent {
+                        kind: f.kind,
+                        first: "ok",
+                        second: "err",
+                        id: None,
+                    })
+                }
+            };
+            Frame::Response(Response { id, result })
+        }
+        "event" => Frame::Event(Event {
+            topic: f.topic(TOPIC, limits)?,
+            payload: bytes(f.bin(PAYLOAD)?),
+            from: f
+                .opt_str(FROM)?
+                .map(|text| f.address_of(FROM, text, limits))
+                .transpose()?,
+        }),
+        "subscribe" => Frame::Subscribe(Subscribe {
+            id: f.id()?,
+            topic: f.topic(TOPIC, limits)?,
+        }),
+        "unsubscribe" => Frame::Unsubscribe(Unsubscribe {
+            id: f.id()?,
+            topic: f.topic(TOPIC, limits)?,
+        }),
+        "cancel" => Frame::Cancel(Cancel { id: f.id()? }),
+        "stream_item" => Frame::StreamItem(StreamItem {
+            id: f.id()?,
+            seq: f.safe(SEQ)?,
+            payload: bytes(f.bin(PAYLOAD)?),
+        }),
+        "stream_end" => Frame::StreamEnd(StreamEnd {
+            id: f.id()?,
+            seq: f.safe(SEQ)?,
+            error: f.optional(ERR).map(|r| f.wire_error(r, mk)).transpose()?,
+        }),
+        "credit" => Frame::Credit(Credit {
+            id: f.id()?,
+            n: f.u32(N)?,
+        }),
+        _ => {
+            let error = WireError {
+                code: ErrorCode::from_wire(f.str(CODE)?),
+                message: f.str(MESSAGE)?.to_owned(),
+                data: f.opt_bin(DATA)?.map(bytes),
+            };
+            let id = f.optional(ID).is_some().then(|| f.id()).transpose()?;
+            let versions = f
+                .optional(VERSIONS)
+                .map(|r| f.versions_of(VERSIONS, r, limits))
+                .transpose()?;
+            Frame::Error(ErrorFrame {
+                error,
+                id,
+                versions,
+            })
+        }
+    })
+}

@@ -1,0 +1,238 @@
+//! The iterative structural scan of one MessagePack value (PROTOCOL.md §5).
+//!
+//! Before anything typed looks at input, [`scan`] walks it once, without recursion:
+//! every marker is known (`0xc1` is refused), every declared length fits in the bytes
+//! left, every array or map of `n` entries has at least `n` (or `2n`) bytes left, and
+//! nesting stays within the limit. It allocates at most one small stack entry per level
+//! of nesting, never anything sized by a length it read.
+
+use crate::codec::DecodeError;
+
+/// What one header says about the value it starts.
+enum Header {
+    /// A value whose body is `len` bytes right after the header.
+    Scalar { len: u64 },
+    /// An array or map holding `values` values (twice the entries for a map).
+    Container { values: u64 },
+}
+
+/// Reads a big-endian length of `N` bytes at `*pos`, advancing it.
+fn read_be<const N: usize>(bytes: &[u8], pos: &mut usize, at: usize) -> Result<u64, DecodeError> {
+    let end = pos.checked_add(N).ok_or(DecodeError::Truncated { at })?;
+    let raw = bytes.get(*pos..end).ok_or(DecodeError::Truncated { at })?;
+    *pos = end;
+    Ok(raw.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+}
+
+/// Reads the header of the value at `*pos`, advancing past the header only.
+fn header(bytes: &[u8], pos: &mut usize) -> Result<Header, DecodeError> {
+    let at = *pos;
+    let marker = *bytes.get(at).ok_or(DecodeError::Truncated { at })?;
+    *pos += 1;
+    let scalar = |len: u64| Ok(Header::Scalar { len });
+    match marker {
+        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => scalar(0),
+        0x80..=0x8f => Ok(Header::Container {
+            values: 2 * u64::from(marker & 0x0f),
+        }),
+        0x90..=0x9f => Ok(Header::Container {
+            values: u64::from(marker & 0x0f),
+        }),
+        0xa0..=0xbf => scalar(u64::from(marker & 0x1f)),
+        0xc1 => Err(DecodeError::ReservedByte { at }),
+        // bin8/16/32, str8/16/32
+        0xc4 | 0xd9 => scalar(read_be::<1>(bytes, pos, at)?),
+        0xc5 | 0xda => scalar(read_be::<2>(bytes, pos, at)?),
+        0xc6 | 0xdb => scalar(read_be::<4>(bytes, pos, at)?),
+        // ext8/16/32: length, then one type byte, then the data
+        0xc7 => scalar(read_be::<1>(bytes, pos, at)? + 1),
+        0xc8 => scalar(read_be::<2>(bytes, pos, at)? + 1),
+        0xc9 => scalar(read_be::<4>(bytes, pos, at)? + 1),
+        0xca => scalar(4),
+        0xcb => scalar(8),
+        0xcc | 0xd0 => scalar(1),
+        0xcd | 0xd1 => scalar(2),
+        0xce | 0xd2 => scalar(4),
+        0xcf | 0xd3 => scalar(8),
+        // fixext 1/2/4/8/16: one type byte plus the data
+        0xd4 => scalar(2),
+        0xd5 => scalar(3),
+        0xd6 => scalar(5),
+        0xd7 => scalar(9),
+        0xd8 => scalar(17),
+        0xdc => Ok(Header::Container {
+            values: read_be::<2>(bytes, pos, at)?,
+        }),
+        0xdd => Ok(Header::Container {
+            values: read_be::<4>(bytes, pos, at)?,
+        }),
+        0xde => Ok(Header::Container {
+            values: 2 * read_be::<2>(bytes, pos, at)?,
+        }),
+        0xdf => Ok(Header::Container {
+            values: 2 * read_be::<4>(bytes, pos, at)?,
+        }),
+    }
+}
+
+/// Checks the structure of the one MessagePack value at the start of `bytes` and returns
+/// its length in bytes (anything after it is left for the caller to judge).
+///
+/// Refuses, with a typed error and without recursion: a reserved `0xc1` byte; a header
+/// or fixed-size value cut short ([`DecodeError::Truncated`]); a string, binary or
+/// extension longer than the bytes left, or an array/map of `n` entries with fewer than
+/// `n` (`2n`) bytes left ([`DecodeError::LengthPastEnd`]); more than `max_depth` nested
+/// arrays and maps ([`DecodeError::TooDeep`]; the outermost container is level 1).
+///
+/// ```
+/// use switchboard_protocol::{scan, DecodeError};
+/// // {"a": [1, 2]} followed by a stray byte
+/// let bytes = [0x81, 0xa1, b'a', 0x92, 0x01, 0x02, 0xff];
+/// assert_eq!(scan(&bytes, 64), Ok(6));
+/// assert_eq!(scan(&bytes, 1), Err(DecodeError::TooDeep { max: 1 }));
+/// // a bin32 claiming 4 GiB in a 6-byte input
+/// let forged = [0xc6, 0xff, 0xff, 0xff, 0xff, 0x00];
+/// assert!(matches!(scan(&forged, 64), Err(DecodeError::LengthPastEnd { .. })));
+/// ```
+pub fn scan(bytes: &[u8], max_depth: usize) -> Result<usize, DecodeError> {
+    let mut pos = 0usize;
+    // Values still to read in each open container, innermost last.
+    let mut open: Vec<u64> = Vec::new();
+    loop {
+        let at = pos;
+        match header(bytes, &mut pos)? {
+            Header::Scalar { len } => {
+                let available = bytes.len() - pos;
+                if len > available as u64 {
+                    return Err(DecodeError::LengthPastEnd {
+                        declared: len,
+                        available,
+                        at,
+                    });
+                }
+                pos += len as usize;
+            }
+            Header::Container { values } => {
+                if open.len() >= max_depth {
+                    return Err(DecodeError::TooDeep { max: max_depth });
+                }
+                let available = bytes.len() - pos;
+                if values > available as u64 {
+                    return Err(DecodeError::LengthPastEnd {
+                        declared: values,
+                        available,
+                        at,
+                    });
+                }
+                if values > 0 {
+                    open.push(values);
+                    continue;
+                }
+            }
+        }
+        // One value is complete: count it against the containers it closes.
+        loop {
+            match open.last_mut() {
+                None => return Ok(pos),
+                Some(left) => {
+                    *left -= 1;
+                    if *left > 0 {
+                        break;
+                    }
+                    open.pop();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_have_their_exact_length() {
+        let cases: &[&[u8]] = &[
+            &[0x00],
+            &[0xc0],
+            &[0xcc, 0xff],
+            &[0xcf, 0, 0, 0, 0, 0, 0, 0, 1],
+            &[0xa3, b'a', b'b', b'c'],
+            &[0xc4, 0x02, 1, 2],
+            &[0xcb, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[0xd4, 0x01, 0x02],
+            &[0xc7, 0x02, 0x05, 1, 2],
+        ];
+        for case in cases {
+            assert_eq!(scan(case, 4), Ok(case.len()), "{case:02x?}");
+        }
+    }
+
+    #[test]
+    fn nested_containers_are_walked_without_recursion() {
+        // [[[]], {"a": [1]}, 3]
+        let bytes = [0x93, 0x91, 0x90, 0x81, 0xa1, b'a', 0x91, 0x01, 0x03];
+        assert_eq!(scan(&bytes, 3), Ok(bytes.len()));
+        assert_eq!(scan(&bytes, 2), Err(DecodeError::TooDeep { max: 2 }));
+    }
+
+    #[test]
+    fn ten_thousand_nested_arrays_stop_at_the_limit() {
+        let mut bytes = vec![0x91; 10_000];
+        bytes.push(0x01);
+        assert_eq!(scan(&bytes, 64), Err(DecodeError::TooDeep { max: 64 }));
+        assert_eq!(scan(&bytes, 20_000), Ok(bytes.len()));
+    }
+
+    #[test]
+    fn reserved_byte_is_refused_where_it_stands() {
+        assert_eq!(
+            scan(&[0x92, 0x01, 0xc1], 4),
+            Err(DecodeError::ReservedByte { at: 2 })
+        );
+    }
+
+    #[test]
+    fn forged_lengths_are_refused_before_reading() {
+        let forged = [0xdd, 0xff, 0xff, 0xff, 0xff];
+        assert_eq!(
+            scan(&forged, 4),
+            Err(DecodeError::LengthPastEnd {
+                declared: u64::from(u32::MAX),
+                available: 0,
+                at: 0
+            })
+        );
+        // a map of 2 entries needs 4 values; 3 bytes are left
+        assert!(matches!(
+            scan(&[0x82, 1, 2, 3], 4),
+            Err(DecodeError::LengthPastEnd { declared: 4, .. })
+        ));
+    }
+
+    #[test]
+    fn cut_headers_are_truncated() {
+        assert_eq!(scan(&[], 4), Err(DecodeError::Truncated { at: 0 }));
+        assert_eq!(
+            scan(&[0xcd, 0x01], 4),
+            Err(DecodeError::LengthPastEnd {
+                declared: 2,
+                available: 1,
+                at: 0
+            })
+        );
+        assert_eq!(
+            scan(&[0xdb, 0x00], 4),
+            Err(DecodeError::Truncated { at: 0 })
+        );
+        assert_eq!(
+            scan(&[0x92, 0x01, 0xdb], 4),
+            Err(DecodeError::Truncated { at: 2 })
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_are_left_to_the_caller() {
+        assert_eq!(scan(&[0x01, 0x02, 0x03], 4), Ok(1));
+    }
+}
