@@ -123,6 +123,15 @@ pub fn canonical() -> Vec<Canonical> {
             }),
         ),
         c(
+            "hello_two_versions",
+            "a client offering versions 2 and 1, newest first",
+            Frame::Hello(Hello {
+                versions: vec![2, 1],
+                client: "webview".into(),
+                name: "demo".into(),
+            }),
+        ),
+        c(
             "hello_unicode",
             "strings are UTF-8: emoji, CJK, an accent, NUL",
             Frame::Hello(Hello {
@@ -659,14 +668,14 @@ pub fn accept() -> Vec<Accept> {
             "an error frame's id as nil",
             with(
                 &Frame::Error(ErrorFrame {
-                    error: wire_error(ErrorCode::Malformed, "m"),
+                    error: wire_error(ErrorCode::Malformed, "frame is not a map"),
                     id: None,
                     versions: None,
                 }),
                 |p| p.push(("id".into(), J::Null)),
             ),
             Frame::Error(ErrorFrame {
-                error: wire_error(ErrorCode::Malformed, "m"),
+                error: wire_error(ErrorCode::Malformed, "frame is not a map"),
                 id: None,
                 versions: None,
             }),
@@ -677,7 +686,7 @@ pub fn accept() -> Vec<Accept> {
             with(
                 &Frame::Response(Response {
                     id: id(3),
-                    result: Err(wire_error(ErrorCode::Cancelled, "c")),
+                    result: Err(wire_error(ErrorCode::Cancelled, "the caller cancelled")),
                 }),
                 |p| {
                     if let Some((_, J::Obj(e))) = p.iter_mut().find(|(k, _)| k == "err") {
@@ -687,7 +696,7 @@ pub fn accept() -> Vec<Accept> {
             ),
             Frame::Response(Response {
                 id: id(3),
-                result: Err(wire_error(ErrorCode::Cancelled, "c")),
+                result: Err(wire_error(ErrorCode::Cancelled, "the caller cancelled")),
             }),
         ),
     ]
