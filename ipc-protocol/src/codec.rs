@@ -106,3 +106,6 @@ impl Frame {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
