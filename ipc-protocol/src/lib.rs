@@ -48,3 +48,8 @@ pub use frame::*;
 pub use limits::Limits;
 pub use payload::PayloadError;
 pub use scan::scan;
+
+/// The README's example, compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
