@@ -1,0 +1,2 @@
+//! The hello example (being built).
+fn main() {}

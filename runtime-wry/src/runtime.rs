@@ -1,0 +1,503 @@
+//! The desktop runtime: tao's event loop on the main thread, the bus on a tokio runtime of
+//! its own, and messages between them as event-loop user events ([`UiEvent`]) one way and
+//! channels/futures the other. The UI thread never waits on the bus.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use crate::bus::{App, Runtime, RuntimeError, WindowCommand, WindowEvent, WindowSpec};
+use tao::event::{Event, WindowEvent as TaoWindowEvent};
+use tao::event_loop::{
+    ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget,
+};
+use tao::window::WindowId;
+use wry::{WebContext, WebViewBuilder};
+
+use crate::assets::{self, Assets, APP_SCHEME, DEFAULT_CSP};
+use crate::bridge::{receive_script, Bridge, Outbox, WindowLink, BRIDGE_SCHEME};
+use crate::bus;
+use crate::origin::{Origin, TrustedOrigins};
+use crate::window::{self, Applied, OpenWindow};
+
+/// The JS client, injected into every frame before the page's own scripts.
+const CLIENT_SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/switchboard.iife.js"));
+
+/// Hides WebKit's message handlers from subframes: wry's `postMessage` channel cannot tell
+/// an iframe from the top frame, so only the top frame may use it.
+const SUBFRAME_GUARD: &str = "if (window !== window.top) { try { Object.defineProperty(window, 'webkit', { value: undefined, configurable: false }); } catch (e) {} }";
+
+/// The environment variable naming a dev server to load instead of the embedded frontend.
+pub const DEV_URL_ENV: &str = "SWITCHBOARD_DEV_URL";
+
+/// The environment variable that, set to `1`, lets WebKitWebDriver drive the app.
+pub const AUTOMATION_ENV: &str = "SWITCHBOARD_WEBVIEW_AUTOMATION";
+
+/// Where the pages come from.
+///
+/// ```
+/// use switchboard_runtime_wry::{Assets, Frontend};
+/// static FILES: Assets = Assets::from_static(&[("index.html", b"<p>hi</p>")]);
+/// let embedded = Frontend::Embedded(FILES);
+/// let dev = Frontend::Url("http://localhost:5173".into());
+/// assert_eq!(embedded.base_url(), "app://localhost/");
+/// assert_eq!(dev.base_url(), "http://localhost:5173/");
+/// ```
+#[derive(Debug, Clone)]
+pub enum Frontend {
+    /// Files embedded in the binary (see [`assets!`](crate::assets!)), served on `app://`.
+    Embedded(Assets),
+    /// A URL (a dev server), loaded as is.
+    Url(String),
+}
+
+impl Frontend {
+    /// The URL relative page paths are resolved against (always ending in `/`).
+    pub fn base_url(&self) -> String {
+        match self {
+            Frontend::Embedded(_) => {
+                if cfg!(any(windows, target_os = "android")) {
+                    format!("http://{APP_SCHEME}.localhost/")
+                } else {
+                    format!("{APP_SCHEME}://localhost/")
+                }
+            }
+            Frontend::Url(url) => {
+                if url.ends_with('/') {
+                    url.clone()
+                } else {
+                    format!("{url}/")
+                }
+            }
+        }
+    }
+
+    /// The URL of a page: absolute URLs are kept, paths are joined to [`Frontend::base_url`].
+    ///
+    /// ```
+    /// use switchboard_runtime_wry::Frontend;
+    /// let dev = Frontend::Url("http://localhost:5173".into());
+    /// assert_eq!(dev.page_url("second.html"), "http://localhost:5173/second.html");
+    /// assert_eq!(dev.page_url(""), "http://localhost:5173/");
+    /// assert_eq!(dev.page_url("https://example.com/"), "https://example.com/");
+    /// ```
+    pub fn page_url(&self, page: &str) -> String {
+        if page.contains("://") {
+            page.to_owned()
+        } else {
+            format!("{}{}", self.base_url(), page.trim_start_matches('/'))
+        }
+    }
+}
+
+/// What the event loop is asked to do from other threads.
+pub(crate) enum UiEvent {
+    Open(WindowSpec),
+    Command(String, WindowCommand),
+    Eval(String, String),
+    Flush(String),
+    Exit(i32),
+}
+
+/// The thread-safe side of the runtime: implements the bus's `Runtime` for the bus (the
+/// `window:<label>` actors call it) and can be cloned anywhere.
+#[derive(Clone)]
+pub struct WryHandle {
+    proxy: EventLoopProxy<UiEvent>,
+    labels: Arc<Mutex<HashSet<String>>>,
+}
+
+impl std::fmt::Debug for WryHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WryHandle").finish_non_exhaustive()
+    }
+}
+
+impl WryHandle {
+    fn labels(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.labels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn send_ui(&self, event: UiEvent) -> Result<(), RuntimeError> {
+        self.proxy
+            .send_event(event)
+            .map_err(|_| RuntimeError::Stopped)
+    }
+
+    pub(crate) fn release(&self, label: &str) {
+        self.labels().remove(label);
+    }
+}
+
+impl Runtime for WryHandle {
+    fn open_window(&self, spec: WindowSpec) -> Result<(), RuntimeError> {
+        let label = spec.label.as_str().to_owned();
+        if !self.labels().insert(label.clone()) {
+            return Err(RuntimeError::DuplicateWindow(label));
+        }
+        self.send_ui(UiEvent::Open(spec)).inspect_err(|_| {
+            self.release(&label);
+        })
+    }
+
+    fn send(
+        &self,
+        window: &switchboard_protocol::Name,
+        command: WindowCommand,
+    ) -> Result<(), RuntimeError> {
+        if !self.labels().contains(window.as_str()) {
+            return Err(RuntimeError::UnknownWindow(window.as_str().to_owned()));
+        }
+        self.send_ui(UiEvent::Command(window.as_str().to_owned(), command))
+    }
+
+    fn exit(&self, code: i32) {
+        let _ = self.proxy.send_event(UiEvent::Exit(code));
+    }
+}
+
+/// What the app decides when a window's close button is pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseDecision {
+    /// Close the window.
+    Close,
+    /// Keep it open (the close was vetoed).
+    Keep,
+}
+
+type CloseGuard = Box<dyn FnMut(&str) -> CloseDecision>;
+
+/// The desktop runtime: create it first (on the main thread), give its [`WryHandle`] to the
+/// app, then [`WryRuntime::run`] the app.
+///
+/// ```no_run
+/// use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
+/// # fn app(_: switchboard_runtime_wry::WryHandle) -> switchboard::App { unimplemented!() }
+/// let runtime = WryRuntime::new(Frontend::Embedded(assets!("tests/frontend")));
+/// let app = app(runtime.handle()); // App::builder()...runtime(handle).build()
+/// runtime.run(app);
+/// ```
+pub struct WryRuntime {
+    event_loop: EventLoop<UiEvent>,
+    handle: WryHandle,
+    tokio: tokio::runtime::Runtime,
+    frontend: Frontend,
+    csp: String,
+    trusted: TrustedOrigins,
+    automation: bool,
+    close_guard: Option<CloseGuard>,
+}
+
+impl WryRuntime {
+    /// A runtime serving `frontend`; `SWITCHBOARD_DEV_URL` replaces it with a dev server's
+    /// URL. Must be called on the main thread.
+    ///
+    /// # Panics
+    /// When the async runtime's threads cannot be started, or (from tao) off the main thread.
+    pub fn new(frontend: Frontend) -> Self {
+        let frontend = match std::env::var(DEV_URL_ENV) {
+            Ok(url) if !url.trim().is_empty() => Frontend::Url(url.trim().to_owned()),
+            _ => frontend,
+        };
+        let event_loop = EventLoopBuilder::<UiEvent>::with_user_event().build();
+        let handle = WryHandle {
+            proxy: event_loop.create_proxy(),
+            labels: Arc::new(Mutex::new(HashSet::new())),
+        };
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("switchboard-bus")
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("starting the bus threads: {e}"));
+        let mut trusted = TrustedOrigins::default();
+        if let Some(origin) = Origin::parse(&frontend.base_url()) {
+            trusted.insert(origin);
+        }
+        Self {
+            event_loop,
+            handle,
+            tokio,
+            frontend,
+            csp: DEFAULT_CSP.to_owned(),
+            trusted,
+            automation: std::env::var(AUTOMATION_ENV).is_ok_and(|v| v == "1"),
+            close_guard: None,
+        }
+    }
+
+    /// The handle the app's window actors use ([`switchboard::Runtime`]).
+    pub fn handle(&self) -> WryHandle {
+        self.handle.clone()
+    }
+
+    /// The async runtime the bus runs on (build the app inside it if it spawns tasks).
+    pub fn async_runtime(&self) -> &tokio::runtime::Handle {
+        self.tokio.handle()
+    }
+
+    /// Replace the Content-Security-Policy of embedded HTML pages (empty: none).
+    pub fn csp(mut self, csp: impl Into<String>) -> Self {
+        self.csp = csp.into();
+        self
+    }
+
+    /// Trust frames from one more origin (e.g. a remote page a capability names).
+    ///
+    /// # Panics
+    /// When `origin` is not a URL with a scheme and host.
+    pub fn trust_origin(mut self, origin: &str) -> Self {
+        let parsed = Origin::parse(origin)
+            .unwrap_or_else(|| panic!("trust_origin: `{origin}` is not an origin"));
+        self.trusted.insert(parsed);
+        self
+    }
+
+    /// Let WebKitWebDriver drive the app (also on with `SWITCHBOARD_WEBVIEW_AUTOMATION=1`).
+    pub fn automation(mut self, on: bool) -> Self {
+        self.automation = on;
+        self
+    }
+
+    /// Decide, on the UI thread, whether a close request closes the window. The request is
+    /// published on the bus (`window/<label>/close_requested`) either way; without a guard
+    /// the window closes.
+    pub fn on_close_requested(
+        mut self,
+        guard: impl FnMut(&str) -> CloseDecision + 'static,
+    ) -> Self {
+        self.close_guard = Some(Box::new(guard));
+        self
+    }
+
+    /// Run the event loop until the app exits or its last window closes. Windows opened
+    /// before this call (through [`WryHandle`]) open first.
+    pub fn run(self, app: App) -> ! {
+        let WryRuntime {
+            event_loop,
+            handle,
+            tokio,
+            frontend,
+            csp,
+            trusted,
+            automation,
+            mut close_guard,
+        } = self;
+        let bridge = Arc::new(Bridge::new(trusted, tokio.handle().clone()));
+        let mut web_context = WebContext::new(None);
+        if automation {
+            web_context.set_allows_automation(true);
+        }
+        let mut ui = Ui {
+            app,
+            handle,
+            bridge,
+            frontend,
+            csp: Arc::from(csp),
+            windows: HashMap::new(),
+            ids: HashMap::new(),
+            protocols_registered: false,
+            web_context,
+        };
+        // keep the bus threads alive for as long as the loop runs
+        let tokio = Some(tokio);
+        event_loop.run(move |event, target, control_flow| {
+            let _keep = &tokio;
+            *control_flow = ControlFlow::Wait;
+            match event {
+                Event::UserEvent(UiEvent::Open(spec)) => ui.open(spec, target),
+                Event::UserEvent(UiEvent::Command(label, command)) => {
+                    if let Some(open) = ui.windows.get(&label) {
+                        if window::apply(open, command) == Applied::Close {
+                            ui.close(&label, control_flow);
+                        }
+                    }
+                }
+                Event::UserEvent(UiEvent::Eval(label, script)) => {
+                    if let Some(open) = ui.windows.get(&label) {
+                        if let Err(e) = open.webview.evaluate_script(&script) {
+                            tracing::warn!(window = %label, error = %e, "evaluate_script failed");
+                        }
+                    }
+                }
+                Event::UserEvent(UiEvent::Flush(label)) => ui.flush(&label),
+                Event::UserEvent(UiEvent::Exit(code)) => {
+                    *control_flow = ControlFlow::ExitWithCode(code);
+                }
+                Event::WindowEvent {
+                    window_id, event, ..
+                } => {
+                    let Some(label) = ui.ids.get(&window_id).cloned() else {
+                        return;
+                    };
+                    if let TaoWindowEvent::CloseRequested = event {
+                        bus::publish_window_event(&ui.app, &label, WindowEvent::CloseRequested);
+                        let decision = close_guard
+                            .as_mut()
+                            .map_or(CloseDecision::Close, |guard| guard(&label));
+                        if decision == CloseDecision::Close {
+                            ui.close(&label, control_flow);
+                        }
+                    } else if let Some(open) = ui.windows.get(&label) {
+                        if let Some(event) = window::event(&open.window, &event) {
+                            bus::publish_window_event(&ui.app, &label, event);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+/// The UI thread's state.
+struct Ui {
+    app: App,
+    handle: WryHandle,
+    bridge: Arc<Bridge>,
+    frontend: Frontend,
+    csp: Arc<str>,
+    windows: HashMap<String, OpenWindow>,
+    ids: HashMap<WindowId, String>,
+    protocols_registered: bool,
+    web_context: WebContext,
+}
+
+impl Ui {
+    fn open(&mut self, spec: WindowSpec, target: &EventLoopWindowTarget<UiEvent>) {
+        let label = spec.label.as_str().to_owned();
+        if let Err(e) = self.try_open(&spec, target) {
+            tracing::error!(window = %label, error = %e, "opening the window failed");
+            self.bridge.detach(&label);
+            self.handle.release(&label);
+        }
+    }
+
+    fn try_open(
+        &mut self,
+        spec: &WindowSpec,
+        target: &EventLoopWindowTarget<UiEvent>,
+    ) -> Result<(), String> {
+        let label = spec.label.as_str().to_owned();
+        if self.windows.contains_key(&label) {
+            return Err(format!("a window labelled `{label}` is already open"));
+        }
+        let window = window::builder(spec)
+            .build(target)
+            .map_err(|e| format!("creating the window: {e}"))?;
+        let url = self.frontend.page_url(&spec.url);
+
+        let proxy = self.handle.proxy.clone();
+        let flush_label = label.clone();
+        let outbox = Arc::new(Outbox::new(Box::new(move || {
+            let _ = proxy.send_event(UiEvent::Flush(flush_label.clone()));
+        })));
+        let session = bus::open_session(&self.app, &label, &url, outbox.clone());
+        self.bridge.attach(Arc::new(WindowLink {
+            label: label.clone(),
+            session,
+            outbox,
+        }));
+
+        let bridge = self.bridge.clone();
+        let proxy = self.handle.proxy.clone();
+        let ipc_label = label.clone();
+        let deliver_label = label.clone();
+        let deliver: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |script| {
+            let _ = proxy.send_event(UiEvent::Eval(deliver_label.clone(), script));
+        });
+        let mut builder = WebViewBuilder::new_with_web_context(&mut self.web_context)
+            .with_id(&label)
+            .with_url(&url)
+            .with_initialization_script_for_main_only(SUBFRAME_GUARD, false)
+            .with_initialization_script_for_main_only(CLIENT_SCRIPT, false)
+            .with_devtools(cfg!(debug_assertions))
+            .with_ipc_handler(move |request| {
+                let page = request.uri().to_string();
+                bridge.handle_message(&ipc_label, &page, request.body(), deliver.clone());
+            });
+        if !self.protocols_registered {
+            // custom schemes belong to the shared web context: register them once, with the
+            // first webview; the handlers tell windows apart by webview id (= label)
+            let bridge = self.bridge.clone();
+            builder = builder.with_asynchronous_custom_protocol(
+                BRIDGE_SCHEME.to_owned(),
+                move |webview_id, request, responder| {
+                    bridge.handle_request(
+                        webview_id,
+                        request,
+                        Box::new(move |response| responder.respond(response)),
+                    );
+                },
+            );
+            if let Frontend::Embedded(files) = &self.frontend {
+                let files = *files;
+                let csp = self.csp.clone();
+                builder = builder.with_asynchronous_custom_protocol(
+                    APP_SCHEME.to_owned(),
+                    move |_webview_id, request, responder| {
+                        let response = assets::respond(&files, request.uri().path(), &csp);
+                        responder.respond(response.map(|body| match body {
+                            Cow::Borrowed(b) => Cow::Borrowed(b),
+                            Cow::Owned(v) => Cow::Owned(v),
+                        }));
+                    },
+                );
+            }
+        }
+        #[cfg(target_os = "linux")]
+        let webview = {
+            use tao::platform::unix::WindowExtUnix;
+            use wry::WebViewBuilderExtUnix;
+            let vbox = window
+                .default_vbox()
+                .ok_or_else(|| "the window has no GTK box for the webview".to_owned())?;
+            builder.build_gtk(vbox)
+        };
+        #[cfg(not(target_os = "linux"))]
+        let webview = builder.build(&window);
+        let webview = webview.map_err(|e| format!("creating the webview: {e}"))?;
+        self.protocols_registered = true;
+
+        tracing::info!(window = %label, %url, "window opened");
+        self.ids.insert(window.id(), label.clone());
+        self.windows.insert(
+            label.clone(),
+            OpenWindow {
+                label,
+                webview,
+                window,
+            },
+        );
+        Ok(())
+    }
+
+    fn flush(&self, label: &str) {
+        let (Some(link), Some(open)) = (self.bridge.link(label), self.windows.get(label)) else {
+            return;
+        };
+        let frames = link.outbox.take_for_eval();
+        if frames.is_empty() {
+            return;
+        }
+        if let Err(e) = open.webview.evaluate_script(&receive_script(&frames)) {
+            tracing::warn!(window = %label, error = %e, "delivering frames failed");
+        }
+    }
+
+    fn close(&mut self, label: &str, control_flow: &mut ControlFlow) {
+        let Some(open) = self.windows.remove(label) else {
+            return;
+        };
+        self.ids.remove(&open.window.id());
+        self.bridge.detach(label);
+        drop(open);
+        self.handle.release(label);
+        bus::publish_window_event(&self.app, label, WindowEvent::Destroyed);
+        tracing::info!(window = %label, "window closed");
+        if self.windows.is_empty() {
+            *control_flow = ControlFlow::ExitWithCode(0);
+        }
+    }
+}

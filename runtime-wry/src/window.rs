@@ -1,0 +1,123 @@
+//! Windows on the UI thread: a [`WindowSpec`] becomes a tao window holding a wry webview;
+//! a [`WindowCommand`] is applied to it; tao's window events become [`WindowEvent`]s for the
+//! bus (`window/<label>/<event>`).
+//!
+//! Everything here runs on the UI thread and never waits on the bus.
+
+use crate::bus::{WindowCommand, WindowEvent, WindowSpec};
+use tao::dpi::{LogicalPosition, LogicalSize};
+use tao::window::{Fullscreen, Window, WindowBuilder};
+use wry::WebView;
+
+/// An open window: its tao window and its webview (dropped together, webview first).
+pub(crate) struct OpenWindow {
+    pub(crate) label: String,
+    // field order: the webview is destroyed before its window
+    pub(crate) webview: WebView,
+    pub(crate) window: Window,
+}
+
+/// The tao builder for a spec (title, sizes, flags).
+pub(crate) fn builder(spec: &WindowSpec) -> WindowBuilder {
+    let mut builder = WindowBuilder::new()
+        .with_title(spec.title.clone())
+        .with_inner_size(LogicalSize::new(spec.width, spec.height))
+        .with_resizable(spec.resizable)
+        .with_decorations(spec.decorations)
+        .with_always_on_top(spec.always_on_top)
+        .with_visible(spec.visible)
+        .with_maximized(spec.maximized)
+        .with_focused(spec.focused);
+    if let Some((w, h)) = spec.min_size {
+        builder = builder.with_min_inner_size(LogicalSize::new(w, h));
+    }
+    if let Some((w, h)) = spec.max_size {
+        builder = builder.with_max_inner_size(LogicalSize::new(w, h));
+    }
+    if let Some((x, y)) = spec.position {
+        builder = builder.with_position(LogicalPosition::new(x, y));
+    }
+    if spec.fullscreen {
+        builder = builder.with_fullscreen(Some(Fullscreen::Borderless(None)));
+    }
+    builder
+}
+
+/// What applying a command asks of the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Applied {
+    /// Done on the window.
+    Done,
+    /// The window must be closed (the caller owns the map of windows).
+    Close,
+}
+
+/// Apply one command to an open window.
+pub(crate) fn apply(open: &OpenWindow, command: WindowCommand) -> Applied {
+    let window = &open.window;
+    match command {
+        WindowCommand::SetTitle(title) => window.set_title(&title),
+        WindowCommand::SetSize { width, height } => {
+            window.set_inner_size(LogicalSize::new(width, height))
+        }
+        WindowCommand::SetPosition { x, y } => {
+            window.set_outer_position(LogicalPosition::new(x, y))
+        }
+        WindowCommand::SetMinSize(size) => {
+            window.set_min_inner_size(size.map(|(w, h)| LogicalSize::new(w, h)))
+        }
+        WindowCommand::SetMaxSize(size) => {
+            window.set_max_inner_size(size.map(|(w, h)| LogicalSize::new(w, h)))
+        }
+        WindowCommand::SetResizable(on) => window.set_resizable(on),
+        WindowCommand::Show => window.set_visible(true),
+        WindowCommand::Hide => window.set_visible(false),
+        WindowCommand::Focus => {
+            window.set_focus();
+            let _ = open.webview.focus();
+        }
+        WindowCommand::Maximize => window.set_maximized(true),
+        WindowCommand::Unmaximize => window.set_maximized(false),
+        WindowCommand::Minimize => window.set_minimized(true),
+        WindowCommand::SetFullscreen(on) => {
+            window.set_fullscreen(on.then_some(Fullscreen::Borderless(None)))
+        }
+        WindowCommand::SetAlwaysOnTop(on) => window.set_always_on_top(on),
+        WindowCommand::SetDecorations(on) => window.set_decorations(on),
+        WindowCommand::Close => return Applied::Close,
+        #[allow(unreachable_patterns)]
+        other => {
+            tracing::warn!(window = %open.label, ?other, "window command not supported by runtime-wry")
+        }
+    }
+    Applied::Done
+}
+
+/// The bus event for a tao window event, if it is one the bus publishes.
+pub(crate) fn event(window: &Window, event: &tao::event::WindowEvent<'_>) -> Option<WindowEvent> {
+    use tao::event::WindowEvent as Tao;
+    let scale = window.scale_factor();
+    Some(match event {
+        Tao::Resized(size) => {
+            let size = size.to_logical::<f64>(scale);
+            WindowEvent::Resized {
+                width: size.width,
+                height: size.height,
+            }
+        }
+        Tao::Moved(position) => {
+            let position = position.to_logical::<f64>(scale);
+            WindowEvent::Moved {
+                x: position.x,
+                y: position.y,
+            }
+        }
+        Tao::Focused(focused) => WindowEvent::Focused(*focused),
+        Tao::ThemeChanged(theme) => WindowEvent::ThemeChanged(match theme {
+            tao::window::Theme::Dark => "dark".to_owned(),
+            _ => "light".to_owned(),
+        }),
+        Tao::DroppedFile(path) => WindowEvent::FileDropped(vec![path.clone()]),
+        _ => return None,
+    })
+}
