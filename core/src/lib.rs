@@ -1,8 +1,123 @@
 //! # switchboard
 //!
 //! The bus at the heart of Switchboard: every command, actor, window and plugin is an
-//! actor addressed on one message bus, speaking the frames of [`switchboard_protocol`].
+//! actor with an address (`cmd:greet`, `counter`, `window:main`, `plugin:fs`) on one
+//! message bus, speaking the frames of [`switchboard_protocol`]. A [`Session`] per client
+//! connection decodes frames, checks [`Capability`] grants (deny by default), routes
+//! requests, and carries events and streams back through an [`Outbound`].
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use switchboard::{commands, App, Capability, State};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Default)]
+//! struct Greeter;
+//! #[derive(Debug, Serialize, Deserialize, thiserror::Error)]
+//! #[error("nobody to greet")]
+//! struct GreetError;
+//!
+//! #[switchboard::command]
+//! async fn greet(name: String, _greeter: State<Greeter>) -> Result<String, GreetError> {
+//!     if name.is_empty() { Err(GreetError) } else { Ok(format!("hello, {name}")) }
+//! }
+//!
+//! #[derive(Default, Clone)]
+//! struct Counter { total: i64 }
+//! #[switchboard::actor]
+//! impl Counter {
+//!     async fn add(&mut self, n: i64) -> i64 { self.total += n; self.total }
+//! }
+//!
+//! let app = App::builder()
+//!     .manage(Greeter)
+//!     .commands(commands![greet])
+//!     .actor("counter", Counter::default())
+//!     .capability(Capability::new("main-window").windows(["main"]).allow(["cmd:greet", "counter.*"]))
+//!     .build()
+//!     .unwrap();
+//!
+//! let client = app.test_client("main");
+//! let hi: String = client.invoke("cmd:greet", "", &switchboard::args! { name: "ada" }).await.unwrap();
+//! assert_eq!(hi, "hello, ada");
+//! let total: i64 = client.invoke("counter", "add", &switchboard::args! { n: 5 }).await.unwrap();
+//! assert_eq!(total, 5);
+//! # });
+//! ```
+//!
+//! ## How a call runs, and why not actix
+//! A command is stateless, so it runs on the task that handles the frame: no thread hop
+//! between the transport and the handler. An actor owns state, so it runs on its own
+//! tokio task behind a bounded mailbox (a full mailbox answers `busy`), with the handler
+//! under `catch_unwind` and the state rebuilt after a panic: two hops (to the actor and
+//! back). actix would add an arbiter per actor (~34 µs per cross-arbiter send on this
+//! machine, DESIGN.md), a second runtime beside the one the transport uses, and its
+//! `Supervisor` does not restart on panic; a tokio task per actor gives the same
+//! supervision in ~150 lines with one runtime. Measured numbers are in `core/README.md`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+extern crate self as switchboard;
+
+pub mod actor;
+pub mod app;
+pub mod call;
+pub mod capability;
+pub mod client;
+pub mod command;
+mod error;
+pub mod event;
+pub mod reply;
+pub mod runtime;
+pub mod session;
+mod state;
+pub mod stream;
+pub mod window;
+
+pub use actor::Actor;
+pub use app::{App, AppBuilder, AppHandle, Plugin};
+pub use call::{Call, Caller};
+pub use capability::Capability;
+pub use client::{Client, ClientError};
+pub use error::{Closed, Error};
+pub use runtime::{HeadlessRuntime, Runtime};
+pub use session::{Outbound, Session};
+pub use state::State;
+pub use stream::Stream;
+pub use switchboard_macros::{actor, command, commands};
 pub use switchboard_protocol as protocol;
+pub use window::{Window, WindowCommand, WindowEvent, WindowSpec};
+
+/// Build a map of argument name to value, for [`Client::invoke`]:
+/// `args! { name: "ada", n: 5 }`.
+///
+/// ```
+/// let a = switchboard::args! { name: "ada", n: 5 };
+/// assert_eq!(a.len(), 2);
+/// ```
+#[macro_export]
+macro_rules! args {
+    () => { ::std::collections::BTreeMap::<&'static str, $crate::__private::Value>::new() };
+    ($($name:ident : $value:expr),+ $(,)?) => {{
+        let mut map = ::std::collections::BTreeMap::<&'static str, $crate::__private::Value>::new();
+        $( map.insert(::std::stringify!($name), $crate::__private::value(&$value)); )+
+        map
+    }};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::call::{Args, CommandArg};
+    pub use crate::command::{ArgMeta, Command, HandlerMeta};
+    pub use crate::reply::{app_error, DisplayMessage, ErrorMessage, IntoReply, PlainMessage, Reply};
+    pub use futures::future::BoxFuture;
+    pub use switchboard_protocol::WireError;
+
+    /// A loosely typed value, for [`args!`](crate::args).
+    pub type Value = serde_json::Value;
+
+    /// Encode anything as a [`Value`] (`null` if it cannot be represented).
+    pub fn value<T: serde::Serialize + ?Sized>(value: &T) -> Value {
+        serde_json::to_value(value).unwrap_or(Value::Null)
+    }
+}

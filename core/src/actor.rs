@@ -1,0 +1,222 @@
+//! User actors: state plus methods, addressed by name, one task each.
+//!
+//! Each actor runs on its own tokio task that owns its state and takes calls from a
+//! bounded mailbox (`try_send`: a full mailbox answers `busy`). A call runs under
+//! `catch_unwind`; when a handler panics the caller is answered `actor_failed`, the state
+//! is rebuilt from the actor's factory and the queued calls are served by the new state.
+//! Every call carries a [`ReplyHandle`] that answers `actor_failed` if it is dropped
+//! unanswered, so a stopped actor never leaves a caller waiting. When the caller stops
+//! waiting (cancel, deadline, closed window) the handler future is dropped.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use switchboard_protocol::{Address, ErrorCode, WireError};
+use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
+
+use crate::call::Call;
+use crate::command::HandlerMeta;
+use crate::error::{actor_failed, panic_message, wire};
+use crate::reply::Reply;
+
+/// An actor: state that answers calls one at a time. Implement it with
+/// `#[switchboard::actor]` on an `impl` block; every method taking `self` becomes a method
+/// on the bus (`counter.add`), with arguments decoded by name.
+///
+/// ```
+/// #[derive(Default, Clone)]
+/// struct Counter { total: i64 }
+///
+/// #[switchboard::actor]
+/// impl Counter {
+///     /// Add `n`, answer the new total.
+///     async fn add(&mut self, n: i64) -> i64 { self.total += n; self.total }
+///     fn get(&self) -> i64 { self.total }
+/// }
+/// let app = switchboard::App::builder().actor("counter", Counter::default()).build().unwrap();
+/// # drop(app);
+/// ```
+pub trait Actor: Send + 'static {
+    /// Answer one call (dispatch on [`Call::method`]).
+    fn handle(&mut self, call: Call) -> BoxFuture<'_, Reply>;
+
+    /// The methods, for generated bindings.
+    fn methods(&self) -> &'static [HandlerMeta] {
+        &[]
+    }
+}
+
+/// The answer slot of one call sent to an actor. Answers `actor_failed` when dropped
+/// unanswered: the one mechanism that guarantees every call an answer (DESIGN.md §4).
+pub(crate) struct ReplyHandle {
+    tx: Option<oneshot::Sender<Reply>>,
+    target: Address,
+}
+
+impl ReplyHandle {
+    pub(crate) fn new(target: Address) -> (Self, oneshot::Receiver<Reply>) {
+        let (tx, rx) = oneshot::channel();
+        (ReplyHandle { tx: Some(tx), target }, rx)
+    }
+
+    pub(crate) fn send(mut self, reply: Reply) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(reply);
+        }
+    }
+
+    pub(crate) fn fail(mut self, error: WireError) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Reply::Value(Err(error)));
+        }
+    }
+
+    /// Resolves when the caller stopped waiting.
+    async fn closed(&mut self) {
+        match self.tx.as_mut() {
+            Some(tx) => tx.closed().await,
+            None => futures::future::pending().await,
+        }
+    }
+}
+
+impl Drop for ReplyHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Reply::Value(Err(actor_failed(format!(
+                "actor `{}` stopped before answering",
+                self.target
+            )))));
+        }
+    }
+}
+
+pub(crate) struct Envelope {
+    call: Call,
+    reply: ReplyHandle,
+}
+
+pub(crate) type Factory = Box<dyn Fn() -> Box<dyn Actor> + Send>;
+
+/// The router's handle on one actor: its mailbox, started lazily on the first call so an
+/// app can be built outside a tokio runtime.
+pub(crate) struct ActorRef {
+    address: Address,
+    tx: mpsc::Sender<Envelope>,
+    capacity: usize,
+    started: AtomicBool,
+    start: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    restarts: Arc<AtomicU64>,
+    methods: &'static [HandlerMeta],
+}
+
+impl ActorRef {
+    pub(crate) fn new(
+        address: Address,
+        factory: Factory,
+        capacity: usize,
+        methods: &'static [HandlerMeta],
+    ) -> Self {
+        let capacity = capacity.max(1);
+        let (tx, rx) = mpsc::channel(capacity);
+        let restarts = Arc::new(AtomicU64::new(0));
+        let start: Box<dyn FnOnce() + Send> = {
+            let address = address.clone();
+            let restarts = Arc::clone(&restarts);
+            Box::new(move || {
+                let span = tracing::debug_span!("actor", address = %address);
+                tokio::spawn(run(rx, factory, address, restarts).instrument(span));
+            })
+        };
+        ActorRef {
+            address,
+            tx,
+            capacity,
+            started: AtomicBool::new(false),
+            start: Mutex::new(Some(start)),
+            restarts,
+            methods,
+        }
+    }
+
+    fn ensure_started(&self) {
+        if self.started.load(Ordering::Acquire) {
+            return;
+        }
+        let start = self.start.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(start) = start {
+            start();
+            self.started.store(true, Ordering::Release);
+        }
+    }
+
+    /// Post a call; `busy` when the mailbox is full.
+    pub(crate) fn post(&self, call: Call) -> Result<oneshot::Receiver<Reply>, WireError> {
+        self.ensure_started();
+        let (reply, rx) = ReplyHandle::new(self.address.clone());
+        match self.tx.try_send(Envelope { call, reply }) {
+            Ok(()) => Ok(rx),
+            Err(mpsc::error::TrySendError::Full(envelope)) => {
+                envelope.reply.fail(wire(
+                    ErrorCode::Busy,
+                    format!(
+                        "the mailbox of `{}` is full ({} calls queued)",
+                        self.address, self.capacity
+                    ),
+                ));
+                Ok(rx)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Ok(rx),
+        }
+    }
+
+    pub(crate) fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn methods(&self) -> &'static [HandlerMeta] {
+        self.methods
+    }
+}
+
+enum Outcome {
+    Answered(Reply),
+    Panicked(String),
+    CallerGone,
+}
+
+async fn run(
+    mut rx: mpsc::Receiver<Envelope>,
+    factory: Factory,
+    address: Address,
+    restarts: Arc<AtomicU64>,
+) {
+    let mut actor = factory();
+    while let Some(Envelope { call, mut reply }) = rx.recv().await {
+        let outcome = {
+            let handled = AssertUnwindSafe(actor.handle(call)).catch_unwind();
+            tokio::select! {
+                biased;
+                result = handled => match result {
+                    Ok(answer) => Outcome::Answered(answer),
+                    Err(panic) => Outcome::Panicked(panic_message(&*panic)),
+                },
+                () = reply.closed() => Outcome::CallerGone,
+            }
+        };
+        match outcome {
+            Outcome::Answered(answer) => reply.send(answer),
+            Outcome::CallerGone => drop(reply),
+            Outcome::Panicked(message) => {
+                tracing::warn!(%address, %message, "actor panicked; restarting it");
+                reply.fail(actor_failed(format!("actor `{address}` panicked: {message}")));
+                actor = factory();
+                restarts.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! One call as a handler sees it: who is calling ([`Caller`]), which target and method,
+//! and the payload, decoded argument by argument, by name ([`Args`], [`CommandArg`]).
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use switchboard_protocol::{scan, Address, ErrorCode, Name, RequestId, WireError};
+
+use crate::app::AppHandle;
+use crate::error::{bad_payload, internal, wire};
+use crate::state::State;
+use crate::window::Window;
+
+/// Who is calling: stamped by the runtime that carried the frame, never read from a frame.
+///
+/// ```
+/// use switchboard::Caller;
+/// let caller = Caller::new("main", "app://localhost");
+/// assert_eq!(caller.window.as_str(), "main");
+/// assert!(caller.top_frame);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The label of the window the client lives in.
+    pub window: Name,
+    /// The page's origin, e.g. `app://localhost` or `http://evil.example`.
+    pub origin: String,
+    /// Whether the client is the window's top frame (not an iframe).
+    pub top_frame: bool,
+}
+
+impl Caller {
+    /// A top-frame caller in `window` with `origin`.
+    ///
+    /// # Panics
+    /// When `window` is not a valid name (1 to 64 bytes of `A-Z a-z 0-9 _ -`); window labels
+    /// come from code, not from pages.
+    pub fn new(window: &str, origin: impl Into<String>) -> Self {
+        Caller {
+            window: Name::new(window)
+                .unwrap_or_else(|e| panic!("invalid window label `{window}`: {e}")),
+            origin: origin.into(),
+            top_frame: true,
+        }
+    }
+}
+
+/// One request on its way into a handler.
+///
+/// Generated handlers read it; a hand-written [`Actor`](crate::Actor) matches on
+/// [`Call::method`] and decodes with [`Call::args`].
+pub struct Call {
+    pub(crate) app: AppHandle,
+    pub(crate) caller: Arc<Caller>,
+    pub(crate) target: Address,
+    pub(crate) method: String,
+    pub(crate) id: RequestId,
+    pub(crate) payload: Bytes,
+}
+
+impl Call {
+    /// The app.
+    pub fn app(&self) -> &AppHandle {
+        &self.app
+    }
+
+    /// Who is calling.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The target address.
+    pub fn target(&self) -> &Address {
+        &self.target
+    }
+
+    /// The method (`""` for a command).
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The request's id (unique among the caller's pending requests).
+    pub fn id(&self) -> RequestId {
+        self.id
+    }
+
+    /// The raw payload: a MessagePack map of argument name to value.
+    pub fn payload(&self) -> &Bytes {
+        &self.payload
+    }
+
+    /// Index the payload's arguments by name (checks its structure first).
+    pub fn args(&self) -> Result<Args, WireError> {
+        Args::parse(self.payload.clone(), self.app.limits().max_depth)
+    }
+
+    /// The error a handler answers for a method it does not have.
+    pub fn unknown_method(&self) -> WireError {
+        wire(
+            ErrorCode::UnknownMethod,
+            format!("`{}` has no method `{}`", self.target, self.method),
+        )
+    }
+}
+
+/// A payload's arguments, indexed by name without decoding their values.
+///
+/// An empty payload counts as an empty map. A missing argument decodes as `nil`, so an
+/// `Option` argument may be left out.
+#[derive(Debug)]
+pub struct Args {
+    payload: Bytes,
+    entries: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Args {
+    /// Check the structure of `payload` (iteratively, within `max_depth`) and index its
+    /// top-level map. An empty payload or `nil` counts as an empty map.
+    ///
+    /// ```
+    /// use switchboard::call::Args;
+    /// // {"n": 5}
+    /// let args = Args::parse(vec![0x81, 0xa1, b'n', 0x05].into(), 64).unwrap();
+    /// assert_eq!(args.get::<i64>("n").unwrap(), 5);
+    /// assert_eq!(args.get::<Option<i64>>("m").unwrap(), None);
+    /// let err = args.get::<String>("n").unwrap_err();
+    /// assert!(err.message.contains("argument `n`"), "{}", err.message);
+    /// ```
+    pub fn parse(payload: Bytes, max_depth: usize) -> Result<Args, WireError> {
+        if payload.is_empty() || payload[..] == [0xc0] {
+            return Ok(Args {
+                payload,
+                entries: Vec::new(),
+            });
+        }
+        let len = scan(&payload, max_depth.max(1)).map_err(|e| {
+            let code = match e.code() {
+                ErrorCode::TooLarge => ErrorCode::TooLarge,
+                _ => ErrorCode::Malformed,
+            };
+            wire(code, format!("payload: {e}"))
+        })?;
+        if len != payload.len() {
+            return Err(wire(
+                ErrorCode::Malformed,
+                format!("payload: {} trailing bytes", payload.len() - len),
+            ));
+        }
+        let bytes = &payload[..];
+        let (count, mut pos) = match bytes[0] {
+            m @ 0x80..=0x8f => (usize::from(m & 0x0f), 1),
+            0xde if bytes.len() >= 3 => (usize::from(u16::from_be_bytes([bytes[1], bytes[2]])), 3),
+            0xdf if bytes.len() >= 5 => (
+                u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize,
+                5,
+            ),
+            _ => {
+                return Err(bad_payload(
+                    "the arguments must be a map of argument name to value",
+                ))
+            }
+        };
+        let mut entries = Vec::with_capacity(count.min(16));
+        for _ in 0..count {
+            let key = str_range(bytes, pos).ok_or_else(|| {
+                bad_payload("argument names must be strings (the payload is a map of name to value)")
+            })?;
+            pos = key.end;
+            let value_len = scan(&bytes[pos..], max_depth)
+                .map_err(|e| wire(ErrorCode::Malformed, format!("payload: {e}")))?;
+            let value = pos..pos + value_len;
+            pos = value.end;
+            let name = &bytes[key.clone()];
+            if entries.iter().any(|(k, _): &(Range<usize>, _)| &bytes[k.clone()] == name) {
+                return Err(bad_payload(format!(
+                    "argument `{}` appears twice",
+                    String::from_utf8_lossy(name)
+                )));
+            }
+            entries.push((key, value));
+        }
+        Ok(Args { payload, entries })
+    }
+
+    /// The raw MessagePack bytes of argument `name`, if present.
+    pub fn raw(&self, name: &str) -> Option<Bytes> {
+        self.entries
+            .iter()
+            .find(|(k, _)| &self.payload[k.clone()] == name.as_bytes())
+            .map(|(_, v)| self.payload.slice(v.clone()))
+    }
+
+    /// Decode argument `name`; the error names the argument.
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, WireError> {
+        match self.raw(name) {
+            Some(raw) => rmp_serde::from_slice::<T>(&raw)
+                .map_err(|e| bad_payload(format!("argument `{name}`: {e}"))),
+            None => rmp_serde::from_slice::<T>(&[0xc0])
+                .map_err(|_| bad_payload(format!("missing argument `{name}`"))),
+        }
+    }
+}
+
+/// The byte range of the string at `pos` (its body), or `None` when it is not a string.
+fn str_range(bytes: &[u8], pos: usize) -> Option<Range<usize>> {
+    let marker = *bytes.get(pos)?;
+    let (len, header) = match marker {
+        0xa0..=0xbf => (usize::from(marker & 0x1f), 1),
+        0xd9 => (usize::from(*bytes.get(pos + 1)?), 2),
+        0xda => (
+            usize::from(u16::from_be_bytes([*bytes.get(pos + 1)?, *bytes.get(pos + 2)?])),
+            3,
+        ),
+        0xdb => (
+            u32::from_be_bytes([
+                *bytes.get(pos + 1)?,
+                *bytes.get(pos + 2)?,
+                *bytes.get(pos + 3)?,
+                *bytes.get(pos + 4)?,
+            ]) as usize,
+            5,
+        ),
+        _ => return None,
+    };
+    let start = pos + header;
+    let end = start.checked_add(len)?;
+    (end <= bytes.len()).then_some(start..end)
+}
+
+/// A value a command or actor method can take as an argument: decoded from the payload by
+/// its name (anything `Deserialize`), or injected from the call ([`State<T>`], [`Window`],
+/// [`Caller`], [`AppHandle`]).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a switchboard command or actor method",
+    note = "arguments are either decoded from the payload by name (derive `serde::Deserialize` for `{Self}`) or injected: `State<T>`, `Window`, `Caller`, `AppHandle`"
+)]
+pub trait CommandArg: Sized {
+    /// Whether the argument comes from the payload (and so appears in generated bindings).
+    const FROM_PAYLOAD: bool;
+    /// Produce the argument named `name` for `call`.
+    fn from_call(call: &Call, args: &Args, name: &'static str) -> Result<Self, WireError>;
+}
+
+impl<D: DeserializeOwned> CommandArg for D {
+    const FROM_PAYLOAD: bool = true;
+    fn from_call(_call: &Call, args: &Args, name: &'static str) -> Result<Self, WireError> {
+        args.get(name)
+    }
+}
+
+impl<T: Send + Sync + 'static> CommandArg for State<T> {
+    const FROM_PAYLOAD: bool = false;
+    fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
+        call.app.state::<T>().ok_or_else(|| {
+            internal(format!(
+                "state `{}` is not managed: add it with `App::builder().manage(..)`",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
+
+impl CommandArg for Caller {
+    const FROM_PAYLOAD: bool = false;
+    fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
+        Ok((*call.caller).clone())
+    }
+}
+
+impl CommandArg for AppHandle {
+    const FROM_PAYLOAD: bool = false;
+    fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
+        Ok(call.app.clone())
+    }
+}
+
+impl CommandArg for Window {
+    const FROM_PAYLOAD: bool = false;
+    fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
+        Ok(Window::new(call.app.clone(), call.caller.window.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(v: &impl serde::Serialize) -> Bytes {
+        Bytes::from(rmp_serde::to_vec_named(v).unwrap())
+    }
+
+    #[derive(serde::Serialize)]
+    struct Two {
+        a: u32,
+        b: String,
+    }
+
+    #[test]
+    fn arguments_are_found_by_name_in_any_order() {
+        let args = Args::parse(encode(&Two { a: 7, b: "x".into() }), 64).unwrap();
+        assert_eq!(args.get::<String>("b").unwrap(), "x");
+        assert_eq!(args.get::<u32>("a").unwrap(), 7);
+    }
+
+    #[test]
+    fn missing_argument_is_named() {
+        let args = Args::parse(encode(&Two { a: 7, b: "x".into() }), 64).unwrap();
+        let err = args.get::<u32>("c").unwrap_err();
+        assert_eq!(err.code, ErrorCode::BadPayload);
+        assert_eq!(err.message, "missing argument `c`");
+    }
+
+    #[test]
+    fn non_map_payload_is_bad_payload() {
+        let err = Args::parse(encode(&[1, 2]), 64).unwrap_err();
+        assert_eq!(err.code, ErrorCode::BadPayload);
+    }
+
+    #[test]
+    fn forged_length_is_malformed_without_allocating() {
+        let err = Args::parse(Bytes::from_static(&[0x81, 0xa1, b'a', 0xc6, 0xff, 0xff, 0xff, 0xff]), 64)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Malformed);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_serde() {
+        let mut bytes = vec![0x81, 0xa1, b'a'];
+        bytes.extend(std::iter::repeat_n(0x91, 10_000));
+        bytes.push(0x00);
+        let err = Args::parse(Bytes::from(bytes), 64).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Malformed);
+    }
+
+    #[test]
+    fn duplicate_argument_is_refused() {
+        let bytes = Bytes::from_static(&[0x82, 0xa1, b'a', 0x01, 0xa1, b'a', 0x02]);
+        let err = Args::parse(bytes, 64).unwrap_err();
+        assert!(err.message.contains("appears twice"));
+    }
+}

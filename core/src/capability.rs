@@ -1,0 +1,475 @@
+//! Capabilities: which windows (and, for remote pages, which origins) may call what.
+//! Everything is denied unless a capability grants it (PROTOCOL.md §4).
+//!
+//! A capability names the windows it applies to, optionally the origins, and the
+//! permission patterns it grants: `cmd:greet`, `counter.add`, `counter.*`,
+//! `plugin:fs.read`, `window:main.*`, `event:<topic>` (or `event:download/*`), `cmd:*`, `*`.
+//! Without `origins`, a capability applies only to the app's own (local) origins, so a
+//! remote page navigated into a window gets nothing unless a capability names its origin.
+//! Iframes get nothing unless the capability says `iframes: true`.
+//!
+//! Capabilities are declared in code ([`Capability::new`]) or in `capabilities/*.json` /
+//! `*.toml` files ([`Capability::load_dir`]):
+//! ```json
+//! { "identifier": "main-window", "windows": ["main"], "permissions": ["cmd:greet", "counter.*"] }
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use switchboard_protocol::{Address, Topic};
+
+use crate::call::Caller;
+
+/// Why a capability is not valid.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CapabilityError {
+    /// A permission pattern does not parse.
+    #[error("capability `{capability}`: invalid permission `{pattern}`: {reason}")]
+    BadPermission {
+        /// The capability's identifier.
+        capability: String,
+        /// The pattern.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A capability with no window.
+    #[error("capability `{0}` names no window")]
+    NoWindows(String),
+    /// A capability file could not be read.
+    #[error("could not read capability file `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A capability file is not valid JSON/TOML of the expected shape.
+    #[error("capability file `{path}` is not valid: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (it names the line or field).
+        message: String,
+    },
+    /// A file in a capabilities folder that is neither `.json` nor `.toml`.
+    #[error("capability file `{0}` must end in .json or .toml")]
+    UnknownFormat(PathBuf),
+}
+
+/// A permission pattern, parsed: matches calls `(address, method)` and topics.
+///
+/// ```
+/// use switchboard::capability::Permission;
+/// let p: Permission = "counter.*".parse().unwrap();
+/// assert!(p.allows_call(&"counter".parse().unwrap(), "add"));
+/// assert!(!p.allows_call(&"other".parse().unwrap(), "add"));
+/// assert!("counter.a b".parse::<Permission>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    text: String,
+    kind: PermissionKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PermissionKind {
+    All,
+    Event(String),
+    Call { address: String, method: Option<String> },
+}
+
+/// Glob match where a trailing `*` matches any rest.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => text.starts_with(prefix),
+        None => pattern == text,
+    }
+}
+
+fn check_glob(part: &str, extra: &str) -> Result<(), String> {
+    let body = part.strip_suffix('*').unwrap_or(part);
+    if part.is_empty() {
+        return Err("empty part".into());
+    }
+    if let Some(c) = body
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || extra.contains(*c)))
+    {
+        return Err(format!("holds {c:?} (a `*` may only end a part)"));
+    }
+    Ok(())
+}
+
+impl Permission {
+    /// Parse a pattern.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let kind = if text == "*" {
+            PermissionKind::All
+        } else if let Some(topic) = text.strip_prefix("event:") {
+            check_glob(topic, ".:/")?;
+            if !topic.ends_with('*') {
+                Topic::new(topic).map_err(|e| e.to_string())?;
+            }
+            PermissionKind::Event(topic.to_owned())
+        } else {
+            let (address, method) = match text.split_once('.') {
+                Some((a, m)) => (a, Some(m)),
+                None => (text, None),
+            };
+            check_glob(address, ":")?;
+            if !address.ends_with('*') {
+                Address::parse(address).map_err(|e| e.to_string())?;
+            }
+            if let Some(m) = method {
+                check_glob(m, "")?;
+            }
+            PermissionKind::Call {
+                address: address.to_owned(),
+                method: method.map(str::to_owned),
+            }
+        };
+        Ok(Permission {
+            text: text.to_owned(),
+            kind,
+        })
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether this pattern allows calling `method` on `address` (`""` for a command).
+    pub fn allows_call(&self, address: &Address, method: &str) -> bool {
+        match &self.kind {
+            PermissionKind::All => true,
+            PermissionKind::Event(_) => false,
+            PermissionKind::Call {
+                address: a,
+                method: m,
+            } => {
+                glob(a, &address.to_string())
+                    && match m {
+                        Some(m) => !method.is_empty() && glob(m, method),
+                        None => method.is_empty(),
+                    }
+            }
+        }
+    }
+
+    /// Whether this pattern allows listening and emitting on `topic`.
+    pub fn allows_topic(&self, topic: &Topic) -> bool {
+        match &self.kind {
+            PermissionKind::All => true,
+            PermissionKind::Event(t) => glob(t, topic.as_str()),
+            PermissionKind::Call { .. } => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Permission {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Permission::parse(s)
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A set of permissions granted to some windows (and origins).
+///
+/// ```
+/// use switchboard::Capability;
+/// let cap = Capability::new("main-window")
+///     .windows(["main"])
+///     .allow(["cmd:greet", "counter.*", "event:news"]);
+/// assert_eq!(cap.identifier(), "main-window");
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capability {
+    identifier: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    windows: Vec<String>,
+    #[serde(default)]
+    origins: Vec<String>,
+    #[serde(default)]
+    iframes: bool,
+    #[serde(default)]
+    permissions: Vec<String>,
+}
+
+impl Capability {
+    /// An empty capability named `identifier` (for messages).
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Capability {
+            identifier: identifier.into(),
+            description: String::new(),
+            windows: Vec::new(),
+            origins: Vec::new(),
+            iframes: false,
+            permissions: Vec::new(),
+        }
+    }
+
+    /// The identifier.
+    pub fn identifier(&self) -> &str {
+        &self.identifier
+    }
+
+    /// Describe what the capability is for (for people reading the config).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = text.into();
+        self
+    }
+
+    /// Apply to these window labels (`*` ends a glob: `"*"`, `"editor-*"`).
+    pub fn windows<I: IntoIterator<Item = S>, S: Into<String>>(mut self, windows: I) -> Self {
+        self.windows.extend(windows.into_iter().map(Into::into));
+        self
+    }
+
+    /// Apply only to pages from these origins (`https://example.com`); needed for remote pages.
+    pub fn origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
+        self.origins.extend(origins.into_iter().map(Into::into));
+        self
+    }
+
+    /// Apply to iframes too (default: top frames only).
+    pub fn iframes(mut self, allow: bool) -> Self {
+        self.iframes = allow;
+        self
+    }
+
+    /// Grant these permission patterns (checked when the app is built).
+    pub fn allow<I: IntoIterator<Item = S>, S: Into<String>>(mut self, permissions: I) -> Self {
+        self.permissions
+            .extend(permissions.into_iter().map(Into::into));
+        self
+    }
+
+    /// Read one capability from a `.json` or `.toml` file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, CapabilityError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| CapabilityError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let parsed: Capability = match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => serde_json::from_str(&text).map_err(|e| e.to_string()),
+            Some("toml") => toml::from_str(&text).map_err(|e| e.to_string()),
+            _ => return Err(CapabilityError::UnknownFormat(path.to_owned())),
+        }
+        .map_err(|message| CapabilityError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
+        parsed.compile().map_err(|e| match e {
+            CapabilityError::BadPermission {
+                capability,
+                pattern,
+                reason,
+            } => CapabilityError::Parse {
+                path: path.to_owned(),
+                message: format!(
+                    "capability `{capability}`: invalid permission `{pattern}`: {reason}"
+                ),
+            },
+            other => other,
+        })?;
+        Ok(parsed)
+    }
+
+    /// Read every `.json` and `.toml` file in a folder (sorted by name), failing on the first
+    /// bad one. A missing folder is an error.
+    pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Self>, CapabilityError> {
+        let dir = dir.as_ref();
+        let io = |source| CapabilityError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.is_file() {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        paths.iter().map(Capability::from_file).collect()
+    }
+
+    /// Check the patterns and turn them into a [`CompiledCapability`].
+    pub(crate) fn compile(&self) -> Result<CompiledCapability, CapabilityError> {
+        if self.windows.is_empty() {
+            return Err(CapabilityError::NoWindows(self.identifier.clone()));
+        }
+        let permissions = self
+            .permissions
+            .iter()
+            .map(|p| {
+                Permission::parse(p).map_err(|reason| CapabilityError::BadPermission {
+                    capability: self.identifier.clone(),
+                    pattern: p.clone(),
+                    reason,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(CompiledCapability {
+            windows: self.windows.clone(),
+            origins: self.origins.clone(),
+            iframes: self.iframes,
+            permissions,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledCapability {
+    windows: Vec<String>,
+    origins: Vec<String>,
+    iframes: bool,
+    permissions: Vec<Permission>,
+}
+
+impl CompiledCapability {
+    fn applies_to(&self, caller: &Caller, local_origins: &[String]) -> bool {
+        if !caller.top_frame && !self.iframes {
+            return false;
+        }
+        if !self
+            .windows
+            .iter()
+            .any(|w| glob(w, caller.window.as_str()))
+        {
+            return false;
+        }
+        if self.origins.is_empty() {
+            local_origins.iter().any(|o| o == &caller.origin)
+        } else {
+            self.origins.iter().any(|o| o == &caller.origin)
+        }
+    }
+}
+
+/// The permissions one caller holds, resolved once per session.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Grants {
+    permissions: Vec<Permission>,
+}
+
+impl Grants {
+    pub(crate) fn resolve(
+        capabilities: &[CompiledCapability],
+        caller: &Caller,
+        local_origins: &[String],
+    ) -> Self {
+        let mut permissions: Vec<Permission> = Vec::new();
+        for cap in capabilities.iter().filter(|c| c.applies_to(caller, local_origins)) {
+            for p in &cap.permissions {
+                if !permissions.contains(p) {
+                    permissions.push(p.clone());
+                }
+            }
+        }
+        Grants { permissions }
+    }
+
+    pub(crate) fn allows_call(&self, address: &Address, method: &str) -> bool {
+        self.permissions.iter().any(|p| p.allows_call(address, method))
+    }
+
+    pub(crate) fn allows_topic(&self, topic: &Topic) -> bool {
+        self.permissions.iter().any(|p| p.allows_topic(topic))
+    }
+
+    pub(crate) fn patterns(&self) -> Vec<String> {
+        self.permissions.iter().map(|p| p.text.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(window: &str, origin: &str) -> Caller {
+        Caller::new(window, origin)
+    }
+
+    fn local() -> Vec<String> {
+        vec!["app://localhost".into()]
+    }
+
+    fn grants(cap: Capability, c: &Caller) -> Grants {
+        Grants::resolve(&[cap.compile().unwrap()], c, &local())
+    }
+
+    #[test]
+    fn exact_command_permission_allows_only_that_command() {
+        let g = grants(
+            Capability::new("c").windows(["main"]).allow(["cmd:greet"]),
+            &caller("main", "app://localhost"),
+        );
+        assert!(g.allows_call(&"cmd:greet".parse().unwrap(), ""));
+        assert!(!g.allows_call(&"cmd:other".parse().unwrap(), ""));
+        assert!(!g.allows_call(&"cmd:greet".parse().unwrap(), "x"));
+    }
+
+    #[test]
+    fn other_window_gets_nothing() {
+        let g = grants(
+            Capability::new("c").windows(["main"]).allow(["*"]),
+            &caller("settings", "app://localhost"),
+        );
+        assert!(!g.allows_call(&"cmd:greet".parse().unwrap(), ""));
+    }
+
+    #[test]
+    fn remote_origin_needs_a_capability_naming_it() {
+        let cap = Capability::new("c").windows(["main"]).allow(["*"]);
+        let evil = caller("main", "http://evil.example");
+        assert!(!grants(cap.clone(), &evil).allows_call(&"cmd:greet".parse().unwrap(), ""));
+        let remote = Capability::new("r")
+            .windows(["main"])
+            .origins(["http://evil.example"])
+            .allow(["cmd:greet"]);
+        assert!(grants(remote, &evil).allows_call(&"cmd:greet".parse().unwrap(), ""));
+    }
+
+    #[test]
+    fn iframes_get_nothing_by_default() {
+        let mut c = caller("main", "app://localhost");
+        c.top_frame = false;
+        let cap = Capability::new("c").windows(["main"]).allow(["*"]);
+        assert!(!grants(cap.clone(), &c).allows_call(&"cmd:greet".parse().unwrap(), ""));
+        assert!(grants(cap.iframes(true), &c).allows_call(&"cmd:greet".parse().unwrap(), ""));
+    }
+
+    #[test]
+    fn event_patterns_match_topics() {
+        let p = Permission::parse("event:download/*").unwrap();
+        assert!(p.allows_topic(&"download/progress".parse().unwrap()));
+        assert!(!p.allows_topic(&"upload/progress".parse().unwrap()));
+        assert!(!p.allows_call(&"cmd:greet".parse().unwrap(), ""));
+    }
+
+    #[test]
+    fn bad_patterns_are_refused_with_a_reason() {
+        for bad in ["", "cmd:", "a*b.c", "foo:bar", "counter.a b", "event:", "ev ent:x"] {
+            assert!(Permission::parse(bad).is_err(), "{bad:?} parsed");
+        }
+        let err = Capability::new("x").windows(["main"]).allow(["cmd:a b"]).compile().unwrap_err();
+        assert!(err.to_string().contains("invalid permission `cmd:a b`"), "{err}");
+    }
+}

@@ -1,0 +1,135 @@
+//! The seam between the bus and whatever draws windows (DESIGN.md decision 7).
+//!
+//! [`Runtime`] is three methods; windows are driven by message ([`WindowCommand`]).
+//! `switchboard-runtime-wry` implements it with tao and wry; [`HeadlessRuntime`] records
+//! what it is asked, for tests and the in-process client.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use switchboard_protocol::Name;
+
+use crate::window::{WindowCommand, WindowSpec};
+
+/// Why the runtime refused a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// No window with that label.
+    #[error("no window labelled `{0}`")]
+    UnknownWindow(String),
+    /// A window with that label already exists.
+    #[error("a window labelled `{0}` already exists")]
+    DuplicateWindow(String),
+    /// The runtime has stopped.
+    #[error("the runtime has stopped")]
+    Stopped,
+    /// The platform refused (the message says why).
+    #[error("the runtime failed: {0}")]
+    Failed(String),
+}
+
+/// What draws windows. Must not block: a call posts work to the UI thread and returns.
+///
+/// ```
+/// use switchboard::{runtime::{Runtime, RuntimeError}, window::{WindowCommand, WindowSpec}};
+/// use switchboard::protocol::Name;
+/// struct Nothing;
+/// impl Runtime for Nothing {
+///     fn open_window(&self, _spec: WindowSpec) -> Result<(), RuntimeError> { Ok(()) }
+///     fn send(&self, _window: &Name, _command: WindowCommand) -> Result<(), RuntimeError> { Ok(()) }
+///     fn exit(&self, _code: i32) {}
+/// }
+/// ```
+pub trait Runtime: Send + Sync + 'static {
+    /// Open a window.
+    fn open_window(&self, spec: WindowSpec) -> Result<(), RuntimeError>;
+    /// Send a window a command.
+    fn send(&self, window: &Name, command: WindowCommand) -> Result<(), RuntimeError>;
+    /// Stop the app with an exit code.
+    fn exit(&self, code: i32);
+}
+
+/// A runtime without windows: keeps the specs it was asked to open and the commands it
+/// was sent, so tests can check them.
+///
+/// ```
+/// use switchboard::{runtime::{HeadlessRuntime, Runtime}, window::{WindowCommand, WindowSpec}};
+/// let rt = HeadlessRuntime::new();
+/// rt.open_window(WindowSpec::new("main")).unwrap();
+/// rt.send(&"main".parse().unwrap(), WindowCommand::SetTitle("hi".into())).unwrap();
+/// assert_eq!(rt.commands("main"), vec![WindowCommand::SetTitle("hi".into())]);
+/// assert!(rt.send(&"nope".parse().unwrap(), WindowCommand::Show).is_err());
+/// ```
+#[derive(Debug, Default)]
+pub struct HeadlessRuntime {
+    windows: Mutex<HashMap<Name, (WindowSpec, Vec<WindowCommand>)>>,
+    exit: Mutex<Option<i32>>,
+}
+
+impl HeadlessRuntime {
+    /// An empty headless runtime.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The labels of the windows open now.
+    pub fn windows(&self) -> Vec<String> {
+        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut labels: Vec<String> = windows.keys().map(|n| n.to_string()).collect();
+        labels.sort();
+        labels
+    }
+
+    /// The spec a window was opened with.
+    pub fn spec(&self, label: &str) -> Option<WindowSpec> {
+        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        windows
+            .iter()
+            .find(|(n, _)| n.as_str() == label)
+            .map(|(_, (s, _))| s.clone())
+    }
+
+    /// The commands a window was sent, in order.
+    pub fn commands(&self, label: &str) -> Vec<WindowCommand> {
+        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        windows
+            .iter()
+            .find(|(n, _)| n.as_str() == label)
+            .map(|(_, (_, c))| c.clone())
+            .unwrap_or_default()
+    }
+
+    /// The exit code, once [`Runtime::exit`] was called.
+    pub fn exit_code(&self) -> Option<i32> {
+        *self.exit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Runtime for HeadlessRuntime {
+    fn open_window(&self, spec: WindowSpec) -> Result<(), RuntimeError> {
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.contains_key(&spec.label) {
+            return Err(RuntimeError::DuplicateWindow(spec.label.to_string()));
+        }
+        windows.insert(spec.label.clone(), (spec, Vec::new()));
+        Ok(())
+    }
+
+    fn send(&self, window: &Name, command: WindowCommand) -> Result<(), RuntimeError> {
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let close = command == WindowCommand::Close;
+        match windows.get_mut(window) {
+            Some((_, commands)) => commands.push(command),
+            None => return Err(RuntimeError::UnknownWindow(window.to_string())),
+        }
+        if close {
+            windows.remove(window);
+        }
+        Ok(())
+    }
+
+    fn exit(&self, code: i32) {
+        *self.exit.lock().unwrap_or_else(|p| p.into_inner()) = Some(code);
+    }
+}
