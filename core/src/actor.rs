@@ -60,7 +60,13 @@ pub(crate) struct ReplyHandle {
 impl ReplyHandle {
     pub(crate) fn new(target: Address) -> (Self, oneshot::Receiver<Reply>) {
         let (tx, rx) = oneshot::channel();
-        (ReplyHandle { tx: Some(tx), target }, rx)
+        (
+            ReplyHandle {
+                tx: Some(tx),
+                target,
+            },
+            rx,
+        )
     }
 
     pub(crate) fn send(mut self, reply: Reply) {
@@ -213,7 +219,9 @@ async fn run(
             Outcome::CallerGone => drop(reply),
             Outcome::Panicked(message) => {
                 tracing::warn!(%address, %message, "actor panicked; restarting it");
-                reply.fail(actor_failed(format!("actor `{address}` panicked: {message}")));
+                reply.fail(actor_failed(format!(
+                    "actor `{address}` panicked: {message}"
+                )));
                 actor = factory();
                 restarts.fetch_add(1, Ordering::Relaxed);
             }

@@ -251,11 +251,7 @@ impl AppHandle {
     /// `outbound` where host→client frames (events, stream items) go.
     pub fn session(&self, caller: Caller, outbound: Arc<dyn Outbound>) -> Session {
         let id = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
-        let grants = Grants::resolve(
-            &self.inner.capabilities,
-            &caller,
-            &self.inner.local_origins,
-        );
+        let grants = Grants::resolve(&self.inner.capabilities, &caller, &self.inner.local_origins);
         let window = caller.window.clone();
         let session = Session::new(id, self.clone(), caller, outbound, grants);
         self.inner
@@ -371,7 +367,10 @@ impl Default for AppBuilder {
             state: StateMap::default(),
             capabilities: Vec::new(),
             capability_dirs: Vec::new(),
-            local_origins: DEFAULT_LOCAL_ORIGINS.iter().map(|s| s.to_string()).collect(),
+            local_origins: DEFAULT_LOCAL_ORIGINS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             runtime: None,
             windows: Vec::new(),
             mailbox: DEFAULT_MAILBOX,
@@ -409,7 +408,12 @@ impl AppBuilder {
         self
     }
 
-    fn add_actor(mut self, address: Result<Address, (String, switchboard_protocol::NameError)>, factory: Factory, methods: &'static [HandlerMeta]) -> Self {
+    fn add_actor(
+        mut self,
+        address: Result<Address, (String, switchboard_protocol::NameError)>,
+        factory: Factory,
+        methods: &'static [HandlerMeta],
+    ) -> Self {
         match address {
             Ok(address) => {
                 let actor = ActorRef::new(address.clone(), factory, self.mailbox, methods);

@@ -165,7 +165,9 @@ impl Args {
         let mut entries = Vec::with_capacity(count.min(16));
         for _ in 0..count {
             let key = str_range(bytes, pos).ok_or_else(|| {
-                bad_payload("argument names must be strings (the payload is a map of name to value)")
+                bad_payload(
+                    "argument names must be strings (the payload is a map of name to value)",
+                )
             })?;
             pos = key.end;
             let value_len = scan(&bytes[pos..], max_depth)
@@ -173,7 +175,10 @@ impl Args {
             let value = pos..pos + value_len;
             pos = value.end;
             let name = &bytes[key.clone()];
-            if entries.iter().any(|(k, _): &(Range<usize>, _)| &bytes[k.clone()] == name) {
+            if entries
+                .iter()
+                .any(|(k, _): &(Range<usize>, _)| &bytes[k.clone()] == name)
+            {
                 return Err(bad_payload(format!(
                     "argument `{}` appears twice",
                     String::from_utf8_lossy(name)
@@ -210,7 +215,10 @@ fn str_range(bytes: &[u8], pos: usize) -> Option<Range<usize>> {
         0xa0..=0xbf => (usize::from(marker & 0x1f), 1),
         0xd9 => (usize::from(*bytes.get(pos + 1)?), 2),
         0xda => (
-            usize::from(u16::from_be_bytes([*bytes.get(pos + 1)?, *bytes.get(pos + 2)?])),
+            usize::from(u16::from_be_bytes([
+                *bytes.get(pos + 1)?,
+                *bytes.get(pos + 2)?,
+            ])),
             3,
         ),
         0xdb => (
@@ -299,14 +307,28 @@ mod tests {
 
     #[test]
     fn arguments_are_found_by_name_in_any_order() {
-        let args = Args::parse(encode(&Two { a: 7, b: "x".into() }), 64).unwrap();
+        let args = Args::parse(
+            encode(&Two {
+                a: 7,
+                b: "x".into(),
+            }),
+            64,
+        )
+        .unwrap();
         assert_eq!(args.get::<String>("b").unwrap(), "x");
         assert_eq!(args.get::<u32>("a").unwrap(), 7);
     }
 
     #[test]
     fn missing_argument_is_named() {
-        let args = Args::parse(encode(&Two { a: 7, b: "x".into() }), 64).unwrap();
+        let args = Args::parse(
+            encode(&Two {
+                a: 7,
+                b: "x".into(),
+            }),
+            64,
+        )
+        .unwrap();
         let err = args.get::<u32>("c").unwrap_err();
         assert_eq!(err.code, ErrorCode::BadPayload);
         assert_eq!(err.message, "missing argument `c`");
@@ -320,8 +342,11 @@ mod tests {
 
     #[test]
     fn forged_length_is_malformed_without_allocating() {
-        let err = Args::parse(Bytes::from_static(&[0x81, 0xa1, b'a', 0xc6, 0xff, 0xff, 0xff, 0xff]), 64)
-            .unwrap_err();
+        let err = Args::parse(
+            Bytes::from_static(&[0x81, 0xa1, b'a', 0xc6, 0xff, 0xff, 0xff, 0xff]),
+            64,
+        )
+        .unwrap_err();
         assert_eq!(err.code, ErrorCode::Malformed);
     }
 

@@ -80,7 +80,10 @@ pub struct Permission {
 enum PermissionKind {
     All,
     Event(String),
-    Call { address: String, method: Option<String> },
+    Call {
+        address: String,
+        method: Option<String>,
+    },
 }
 
 /// Glob match where a trailing `*` matches any rest.
@@ -348,11 +351,7 @@ impl CompiledCapability {
         if !caller.top_frame && !self.iframes {
             return false;
         }
-        if !self
-            .windows
-            .iter()
-            .any(|w| glob(w, caller.window.as_str()))
-        {
+        if !self.windows.iter().any(|w| glob(w, caller.window.as_str())) {
             return false;
         }
         if self.origins.is_empty() {
@@ -376,7 +375,10 @@ impl Grants {
         local_origins: &[String],
     ) -> Self {
         let mut permissions: Vec<Permission> = Vec::new();
-        for cap in capabilities.iter().filter(|c| c.applies_to(caller, local_origins)) {
+        for cap in capabilities
+            .iter()
+            .filter(|c| c.applies_to(caller, local_origins))
+        {
             for p in &cap.permissions {
                 if !permissions.contains(p) {
                     permissions.push(p.clone());
@@ -387,7 +389,9 @@ impl Grants {
     }
 
     pub(crate) fn allows_call(&self, address: &Address, method: &str) -> bool {
-        self.permissions.iter().any(|p| p.allows_call(address, method))
+        self.permissions
+            .iter()
+            .any(|p| p.allows_call(address, method))
     }
 
     pub(crate) fn allows_topic(&self, topic: &Topic) -> bool {
@@ -466,10 +470,25 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_refused_with_a_reason() {
-        for bad in ["", "cmd:", "a*b.c", "foo:bar", "counter.a b", "event:", "ev ent:x"] {
+        for bad in [
+            "",
+            "cmd:",
+            "a*b.c",
+            "foo:bar",
+            "counter.a b",
+            "event:",
+            "ev ent:x",
+        ] {
             assert!(Permission::parse(bad).is_err(), "{bad:?} parsed");
         }
-        let err = Capability::new("x").windows(["main"]).allow(["cmd:a b"]).compile().unwrap_err();
-        assert!(err.to_string().contains("invalid permission `cmd:a b`"), "{err}");
+        let err = Capability::new("x")
+            .windows(["main"])
+            .allow(["cmd:a b"])
+            .compile()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("invalid permission `cmd:a b`"),
+            "{err}"
+        );
     }
 }

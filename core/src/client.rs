@@ -167,7 +167,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("session", &self.session).finish()
+        f.debug_struct("Client")
+            .field("session", &self.session)
+            .finish()
     }
 }
 
@@ -196,7 +198,10 @@ fn value<R: DeserializeOwned>(frame: Frame) -> Result<R, ClientError> {
                 .map_err(|e| ClientError::Decode(e.to_string()))
         }
         Frame::Error(e) => Err(ClientError::Remote(e.error)),
-        other => Err(ClientError::Unexpected(format!("a `{}` frame", other.kind()))),
+        other => Err(ClientError::Unexpected(format!(
+            "a `{}` frame",
+            other.kind()
+        ))),
     }
 }
 
@@ -229,7 +234,10 @@ impl Client {
                 match decode_frame(self.session.handle(hello.encode().into()).await)? {
                     Frame::Welcome(w) => Ok(w),
                     Frame::Error(e) => Err(ClientError::Remote(e.error)),
-                    other => Err(ClientError::Unexpected(format!("a `{}` frame", other.kind()))),
+                    other => Err(ClientError::Unexpected(format!(
+                        "a `{}` frame",
+                        other.kind()
+                    ))),
                 }
             })
             .await
@@ -269,7 +277,9 @@ impl Client {
     ) -> Result<R, ClientError> {
         self.welcome().await?;
         let request = self.request(to, method, args, options, None)?;
-        value(decode_frame(self.session.handle(request.encode().into()).await)?)
+        value(decode_frame(
+            self.session.handle(request.encode().into()).await,
+        )?)
     }
 
     fn request(
@@ -282,13 +292,16 @@ impl Client {
     ) -> Result<Frame, ClientError> {
         let id = options.id.unwrap_or_else(|| self.next_id());
         Ok(Frame::Request(Request {
-            id: RequestId::new(id).ok_or_else(|| ClientError::Request(format!("id {id} is too large")))?,
+            id: RequestId::new(id)
+                .ok_or_else(|| ClientError::Request(format!("id {id} is too large")))?,
             to: address(to)?,
             method: method.to_owned(),
             payload: args(payload)?,
-            deadline_ms: options
-                .deadline
-                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).min(switchboard_protocol::MAX_SAFE_INTEGER)),
+            deadline_ms: options.deadline.map(|d| {
+                u64::try_from(d.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .min(switchboard_protocol::MAX_SAFE_INTEGER)
+            }),
             credit,
         }))
     }
@@ -312,7 +325,8 @@ impl Client {
             .entry(topic.clone())
             .or_default()
             .push(tx);
-        let id = RequestId::new(self.next_id()).ok_or_else(|| ClientError::Request("ids exhausted".into()))?;
+        let id = RequestId::new(self.next_id())
+            .ok_or_else(|| ClientError::Request("ids exhausted".into()))?;
         let answer = self
             .send_raw(Frame::Subscribe(Subscribe { id, topic }).encode().into())
             .await?;
@@ -331,9 +345,17 @@ impl Client {
     /// Unsubscribe from `topic`.
     pub async fn unsubscribe(&self, topic_name: &str) -> Result<(), ClientError> {
         let topic = topic(topic_name)?;
-        let id = RequestId::new(self.next_id()).ok_or_else(|| ClientError::Request("ids exhausted".into()))?;
+        let id = RequestId::new(self.next_id())
+            .ok_or_else(|| ClientError::Request("ids exhausted".into()))?;
         let answer = self
-            .send_raw(Frame::Unsubscribe(Unsubscribe { id, topic: topic.clone() }).encode().into())
+            .send_raw(
+                Frame::Unsubscribe(Unsubscribe {
+                    id,
+                    topic: topic.clone(),
+                })
+                .encode()
+                .into(),
+            )
             .await?;
         self.inbox
             .topics
@@ -342,12 +364,19 @@ impl Client {
             .remove(&topic);
         match decode_frame(answer)? {
             Frame::Response(r) => r.result.map(drop).map_err(ClientError::Remote),
-            other => Err(ClientError::Unexpected(format!("a `{}` frame", other.kind()))),
+            other => Err(ClientError::Unexpected(format!(
+                "a `{}` frame",
+                other.kind()
+            ))),
         }
     }
 
     /// Emit `value` on `topic` (needs `event:<topic>`).
-    pub async fn emit(&self, topic_name: &str, value: &(impl Serialize + ?Sized)) -> Result<(), ClientError> {
+    pub async fn emit(
+        &self,
+        topic_name: &str,
+        value: &(impl Serialize + ?Sized),
+    ) -> Result<(), ClientError> {
         let frame = Frame::Event(EventFrame {
             topic: topic(topic_name)?,
             payload: args(value)?,
@@ -357,7 +386,10 @@ impl Client {
             None => Ok(()),
             Some(answer) => match decode_frame(Some(answer))? {
                 Frame::Error(e) => Err(ClientError::Remote(e.error)),
-                other => Err(ClientError::Unexpected(format!("a `{}` frame", other.kind()))),
+                other => Err(ClientError::Unexpected(format!(
+                    "a `{}` frame",
+                    other.kind()
+                ))),
             },
         }
     }
@@ -395,7 +427,10 @@ impl Client {
                     ClientError::Remote,
                 )),
                 Frame::Error(e) => Err(ClientError::Remote(e.error)),
-                other => Err(ClientError::Unexpected(format!("a `{}` frame", other.kind()))),
+                other => Err(ClientError::Unexpected(format!(
+                    "a `{}` frame",
+                    other.kind()
+                ))),
             };
         }
         Ok(ClientStream {

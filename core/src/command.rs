@@ -62,7 +62,9 @@ impl Command {
 
 impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Command").field("name", &self.meta.name).finish()
+        f.debug_struct("Command")
+            .field("name", &self.meta.name)
+            .finish()
     }
 }
 

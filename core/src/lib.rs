@@ -109,7 +109,9 @@ macro_rules! args {
 pub mod __private {
     pub use crate::call::{Args, CommandArg};
     pub use crate::command::{ArgMeta, Command, HandlerMeta};
-    pub use crate::reply::{app_error, DisplayMessage, ErrorMessage, IntoReply, PlainMessage, Reply};
+    pub use crate::reply::{
+        app_error, DisplayMessage, ErrorMessage, IntoReply, PlainMessage, Reply,
+    };
     pub use futures::future::BoxFuture;
     pub use switchboard_protocol::WireError;
 

@@ -104,6 +104,9 @@ pub trait PlainMessage {
 
 impl<E: ?Sized> PlainMessage for ErrorMessage<'_, E> {
     fn message(&self) -> String {
-        format!("the handler returned an error ({})", std::any::type_name::<E>())
+        format!(
+            "the handler returned an error ({})",
+            std::any::type_name::<E>()
+        )
     }
 }

@@ -345,7 +345,9 @@ pub struct Window {
 
 impl std::fmt::Debug for Window {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Window").field("label", &self.label).finish()
+        f.debug_struct("Window")
+            .field("label", &self.label)
+            .finish()
     }
 }
 

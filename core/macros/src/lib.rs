@@ -45,9 +45,12 @@ pub fn command(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn actor(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !attr.is_empty() {
-        return syn::Error::new(Span::call_site(), "#[switchboard::actor] takes no arguments")
-            .to_compile_error()
-            .into();
+        return syn::Error::new(
+            Span::call_site(),
+            "#[switchboard::actor] takes no arguments",
+        )
+        .to_compile_error()
+        .into();
     }
     let mut block = parse_macro_input!(item as ItemImpl);
     match expand_actor(&mut block) {
@@ -69,7 +72,10 @@ pub fn commands(input: TokenStream) -> TokenStream {
         }
         quote!(#path())
     });
-    quote!(::switchboard::command::Commands::new(::std::vec![#(#makers),*])).into()
+    quote!(::switchboard::command::Commands::new(
+        ::std::vec![#(#makers),*]
+    ))
+    .into()
 }
 
 fn docs(attrs: &[Attribute]) -> String {
@@ -132,11 +138,7 @@ fn arguments(sig: &Signature) -> syn::Result<Vec<Argument>> {
 fn is_result(output: &ReturnType) -> bool {
     match output {
         ReturnType::Type(_, ty) => match &**ty {
-            Type::Path(p) => p
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "Result"),
+            Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Result"),
             _ => false,
         },
         ReturnType::Default => false,
@@ -151,12 +153,15 @@ fn call_body(sig: &Signature, callee: TokenStream2) -> syn::Result<TokenStream2>
         let ident = &a.ident;
         let ty = &a.ty;
         let name = ident.to_string();
-        quote_spanned_arg(ty, quote! {
-            let #ident = match <#ty as #p::CommandArg>::from_call(&__call, &__args, #name) {
-                ::std::result::Result::Ok(value) => value,
-                ::std::result::Result::Err(error) => return #p::Reply::from(error),
-            };
-        })
+        quote_spanned_arg(
+            ty,
+            quote! {
+                let #ident = match <#ty as #p::CommandArg>::from_call(&__call, &__args, #name) {
+                    ::std::result::Result::Ok(value) => value,
+                    ::std::result::Result::Err(error) => return #p::Reply::from(error),
+                };
+            },
+        )
     });
     let idents = args.iter().map(|a| &a.ident);
     let awaited = if sig.asyncness.is_some() {
@@ -252,10 +257,7 @@ fn expand_command(function: &ItemFn) -> syn::Result<TokenStream2> {
 }
 
 fn is_skip(attr: &Attribute) -> bool {
-    attr.path().is_ident("switchboard")
-        && attr
-            .parse_args::<Ident>()
-            .is_ok_and(|i| i == "skip")
+    attr.path().is_ident("switchboard") && attr.parse_args::<Ident>().is_ok_and(|i| i == "skip")
 }
 
 fn expand_actor(block: &mut ItemImpl) -> syn::Result<TokenStream2> {
