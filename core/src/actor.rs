@@ -40,6 +40,10 @@ use crate::reply::Reply;
 /// let app = switchboard::App::builder().actor("counter", Counter::default()).build().unwrap();
 /// # drop(app);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a switchboard actor",
+    note = "put `#[switchboard::actor]` on an `impl {Self} {{ .. }}` block whose methods take `&mut self` or `&self`"
+)]
 pub trait Actor: Send + 'static {
     /// Answer one call (dispatch on [`Call::method`]).
     fn handle(&mut self, call: Call) -> BoxFuture<'_, Reply>;

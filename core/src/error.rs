@@ -10,8 +10,10 @@ use crate::runtime::RuntimeError;
 ///
 /// ```
 /// use switchboard::{App, Error};
-/// let err = App::builder().actor("not a name", 0u8).build().unwrap_err();
+/// let app = App::builder().build().unwrap();
+/// let err = app.emit("not a topic", &1).unwrap_err();
 /// assert!(matches!(err, Error::BadName { .. }));
+/// assert!(err.to_string().starts_with("invalid name `not a topic`"));
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
