@@ -17,6 +17,7 @@ enum Header {
 }
 
 /// Reads a big-endian length of `N` bytes at `*pos`, advancing it.
+#[inline]
 fn read_be<const N: usize>(bytes: &[u8], pos: &mut usize, at: usize) -> Result<u64, DecodeError> {
     let end = pos.checked_add(N).ok_or(DecodeError::Truncated { at })?;
     let raw = bytes.get(*pos..end).ok_or(DecodeError::Truncated { at })?;
@@ -25,6 +26,7 @@ fn read_be<const N: usize>(bytes: &[u8], pos: &mut usize, at: usize) -> Result<u
 }
 
 /// Reads the header of the value at `*pos`, advancing past the header only.
+#[inline]
 fn header(bytes: &[u8], pos: &mut usize) -> Result<Header, DecodeError> {
     let at = *pos;
     let marker = *bytes.get(at).ok_or(DecodeError::Truncated { at })?;
@@ -75,6 +77,44 @@ fn header(bytes: &[u8], pos: &mut usize) -> Result<Header, DecodeError> {
     }
 }
 
+/// The open containers' remaining value counts: the first levels on the stack, deeper ones
+/// on the heap (only for inputs nested deeper than any frame needs).
+#[derive(Default)]
+struct Levels {
+    inline: [u64; 16],
+    len: usize,
+    spill: Vec<u64>,
+}
+
+impl Levels {
+    fn len(&self) -> usize {
+        self.len + self.spill.len()
+    }
+
+    fn push(&mut self, values: u64) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = values;
+            self.len += 1;
+        } else {
+            self.spill.push(values);
+        }
+    }
+
+    fn last_mut(&mut self) -> Option<&mut u64> {
+        if self.spill.is_empty() {
+            self.len.checked_sub(1).map(|i| &mut self.inline[i])
+        } else {
+            self.spill.last_mut()
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.spill.pop().is_none() {
+            self.len = self.len.saturating_sub(1);
+        }
+    }
+}
+
 /// Checks the structure of the one MessagePack value at the start of `bytes` and returns
 /// its length in bytes (anything after it is left for the caller to judge).
 ///
@@ -96,34 +136,24 @@ fn header(bytes: &[u8], pos: &mut usize) -> Result<Header, DecodeError> {
 /// ```
 pub fn scan(bytes: &[u8], max_depth: usize) -> Result<usize, DecodeError> {
     let mut pos = 0usize;
+    // Scalars, by far the most common values, need no stack.
+    let values = match header(bytes, &mut pos)? {
+        Header::Scalar { len } => return scalar_end(bytes, pos, len, 0),
+        Header::Container { values } => values,
+    };
+    container(bytes, pos, values, 0, max_depth, 0)?;
+    if values == 0 {
+        return Ok(pos);
+    }
     // Values still to read in each open container, innermost last.
-    let mut open: Vec<u64> = Vec::new();
+    let mut open = Levels::default();
+    open.push(values);
     loop {
         let at = pos;
         match header(bytes, &mut pos)? {
-            Header::Scalar { len } => {
-                let available = bytes.len() - pos;
-                if len > available as u64 {
-                    return Err(DecodeError::LengthPastEnd {
-                        declared: len,
-                        available,
-                        at,
-                    });
-                }
-                pos += len as usize;
-            }
+            Header::Scalar { len } => pos = scalar_end(bytes, pos, len, at)?,
             Header::Container { values } => {
-                if open.len() >= max_depth {
-                    return Err(DecodeError::TooDeep { max: max_depth });
-                }
-                let available = bytes.len() - pos;
-                if values > available as u64 {
-                    return Err(DecodeError::LengthPastEnd {
-                        declared: values,
-                        available,
-                        at,
-                    });
-                }
+                container(bytes, pos, values, open.len(), max_depth, at)?;
                 if values > 0 {
                     open.push(values);
                     continue;
@@ -144,6 +174,44 @@ pub fn scan(bytes: &[u8], max_depth: usize) -> Result<usize, DecodeError> {
             }
         }
     }
+}
+
+/// The end of a scalar whose body of `len` bytes starts at `pos`, if it fits.
+#[inline]
+fn scalar_end(bytes: &[u8], pos: usize, len: u64, at: usize) -> Result<usize, DecodeError> {
+    let available = bytes.len() - pos;
+    if len > available as u64 {
+        return Err(DecodeError::LengthPastEnd {
+            declared: len,
+            available,
+            at,
+        });
+    }
+    Ok(pos + len as usize)
+}
+
+/// Checks a container header: one more level allowed, and at least one byte left per value.
+#[inline]
+fn container(
+    bytes: &[u8],
+    pos: usize,
+    values: u64,
+    depth: usize,
+    max_depth: usize,
+    at: usize,
+) -> Result<(), DecodeError> {
+    if depth >= max_depth {
+        return Err(DecodeError::TooDeep { max: max_depth });
+    }
+    let available = bytes.len() - pos;
+    if values > available as u64 {
+        return Err(DecodeError::LengthPastEnd {
+            declared: values,
+            available,
+            at,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -109,11 +109,16 @@ fn forged_container_and_string_lengths_are_refused_at_once() {
 
 #[test]
 fn ten_thousand_deep_nesting_is_refused_without_recursion() {
-    // at the top
+    // at the top: not a frame (a frame is a map), and the scanner stops at the limit
     let mut top = vec![0x91; 10_000];
     top.push(0x01);
+    assert_eq!(refused_fast_and_small(&top), DecodeError::NotAMap);
+    assert_eq!(scan(&top, 64), Err(DecodeError::TooDeep { max: 64 }));
+    // a map holding the nesting directly
+    let mut in_map = vec![0x81, 0xa1, b'x'];
+    in_map.extend_from_slice(&top);
     assert_eq!(
-        refused_fast_and_small(&top),
+        refused_fast_and_small(&in_map),
         DecodeError::TooDeep { max: 64 }
     );
     // inside an unknown field of a valid cancel frame, maps and arrays mixed

@@ -83,6 +83,7 @@ impl<'a> Reader<'a> {
 
     /// A string's bytes, or `None` (nothing consumed) if the value is not a string.
     fn str_bytes(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
+        let at = self.pos;
         let len = match self.peek() {
             Some(m @ 0xa0..=0xbf) => {
                 self.pos += 1;
@@ -102,7 +103,20 @@ impl<'a> Reader<'a> {
             }
             _ => return Ok(None),
         };
-        self.take(len).map(Some)
+        self.body(len, at).map(Some)
+    }
+
+    /// The `len` bytes of a string or binary whose header started at `at`.
+    fn body(&mut self, len: usize, at: usize) -> Result<&'a [u8], DecodeError> {
+        let available = self.buf.len().saturating_sub(self.pos);
+        if len > available {
+            return Err(DecodeError::LengthPastEnd {
+                declared: len as u64,
+                available,
+                at,
+            });
+        }
+        self.take(len)
     }
 
     /// A binary's span, or `None` (nothing consumed) if the value is not a binary.
@@ -113,10 +127,11 @@ impl<'a> Reader<'a> {
             Some(0xc6) => 4,
             _ => return Ok(None),
         };
+        let at = self.pos;
         self.pos += 1;
         let len = self.be(len)? as usize;
         let start = self.pos;
-        self.take(len)?;
+        self.body(len, at)?;
         Ok(Some((start, self.pos)))
     }
 
@@ -192,46 +207,95 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The first key of `keys` equal to `key`.
-fn key_index(keys: &[&str], key: &[u8]) -> Option<usize> {
-    keys.iter().position(|k| k.as_bytes() == key)
+/// The slot of a frame key.
+fn frame_key(key: &[u8]) -> Option<usize> {
+    Some(match key {
+        b"v" => V,
+        b"k" => K,
+        b"id" => ID,
+        b"to" => TO,
+        b"method" => METHOD,
+        b"payload" => PAYLOAD,
+        b"deadline" => DEADLINE,
+        b"credit" => CREDIT,
+        b"ok" => OK,
+        b"err" => ERR,
+        b"topic" => TOPIC,
+        b"from" => FROM,
+        b"seq" => SEQ,
+        b"n" => N,
+        b"code" => CODE,
+        b"message" => MESSAGE,
+        b"data" => DATA,
+        b"versions" => VERSIONS,
+        b"client" => CLIENT,
+        b"name" => NAME,
+        b"version" => VERSION,
+        b"session" => SESSION,
+        b"window" => WINDOW,
+        b"grants" => GRANTS,
+        b"limits" => LIMITS,
+        _ => return None,
+    })
+}
+
+/// The slot of a key of `err`.
+fn err_key(key: &[u8]) -> Option<usize> {
+    ERR_KEYS.iter().position(|k| k.as_bytes() == key)
+}
+
+/// The slot of a key of `limits`.
+fn limit_key(key: &[u8]) -> Option<usize> {
+    LIMIT_KEYS.iter().position(|k| k.as_bytes() == key)
 }
 
 /// Reads the map at `r` (already known to be one, structurally checked), recording where
 /// each known key's value is; unknown keys are skipped; duplicates are refused.
-fn locate_fields<const COUNT: usize>(
-    r: &mut Reader<'_>,
+fn locate_fields<'a>(
+    r: &mut Reader<'a>,
     entries: usize,
-    keys: &[&str],
-) -> Result<[Span; COUNT], DecodeError> {
-    let mut slots = [None; COUNT];
-    let mut unknown: Option<HashSet<&[u8]>> = None;
+    slot_of: fn(&[u8]) -> Option<usize>,
+    max_depth: usize,
+    slots: &mut [Span],
+) -> Result<(), DecodeError> {
+    let mut unknown: Option<HashSet<&'a [u8]>> = None;
     for _ in 0..entries {
         let at = r.pos;
+        if at >= r.buf.len() {
+            return Err(DecodeError::Truncated { at });
+        }
         let key = r.str_bytes()?.ok_or(DecodeError::KeyNotString { at })?;
-        let key_text = std::str::from_utf8(key).map_err(|_| DecodeError::InvalidUtf8 {
-            field: "key",
-            id: None,
-        })?;
         let start = r.pos;
         let rest = r
             .buf
             .get(start..)
             .ok_or(DecodeError::Truncated { at: start })?;
-        // Depth was checked by the scan of the whole input.
-        let len = scan(rest, usize::MAX)?;
+        // the map itself is one level: report the limit the caller set
+        let len = scan(rest, max_depth).map_err(|e| match e {
+            DecodeError::TooDeep { .. } => DecodeError::TooDeep {
+                max: max_depth.saturating_add(1),
+            },
+            e => e.shifted(start),
+        })?;
         r.take(len)?;
-        let fresh = match key_index(keys, key) {
+        let fresh = match slot_of(key) {
             Some(i) => slots[i].replace((start, start + len)).is_none(),
-            None => unknown.get_or_insert_with(HashSet::new).insert(key),
+            None => {
+                // known keys are ASCII; an unknown one must still be UTF-8
+                std::str::from_utf8(key).map_err(|_| DecodeError::InvalidUtf8 {
+                    field: "key",
+                    id: None,
+                })?;
+                unknown.get_or_insert_with(HashSet::new).insert(key)
+            }
         };
         if !fresh {
             return Err(DecodeError::DuplicateKey {
-                key: cut(key_text, 64),
+                key: cut(&String::from_utf8_lossy(key), 64),
             });
         }
     }
-    Ok(slots)
+    Ok(())
 }
 
 /// The located fields of one map, read by index with their exact types.
@@ -319,7 +383,8 @@ impl<'a> Fields<'a, '_> {
 
     fn id(&self) -> Result<RequestId, DecodeError> {
         let v = self.safe(ID)?;
-        RequestId::new(v).ok_or(DecodeError::IntegerOutOfRange {
+        // `safe` already bounds the value at 2^53 - 1
+        RequestId::new(v).ok_or_else(|| DecodeError::IntegerOutOfRange {
             field: "id",
             value: i128::from(v),
             id: None,
@@ -422,11 +487,13 @@ impl<'a> Fields<'a, '_> {
         &self,
         i: usize,
         r: Reader<'a>,
-        keys: &[&str],
+        slot_of: fn(&[u8]) -> Option<usize>,
     ) -> Result<[Span; COUNT], DecodeError> {
         let mut r = r;
         let entries = r.map_len()?.ok_or_else(|| self.wrong(i, "a map"))?;
-        locate_fields::<COUNT>(&mut r, entries, keys)
+        let mut slots = [None; COUNT];
+        locate_fields(&mut r, entries, slot_of, usize::MAX, &mut slots)?;
+        Ok(slots)
     }
 
     fn wire_error<F: Fn(usize, usize) -> Bytes>(
@@ -434,7 +501,7 @@ impl<'a> Fields<'a, '_> {
         r: Reader<'a>,
         mk: &F,
     ) -> Result<WireError, DecodeError> {
-        let slots = self.map::<3>(ERR, r, ERR_KEYS)?;
+        let slots = self.map::<3>(ERR, r, err_key)?;
         let err = Fields {
             buf: self.buf,
             slots: &slots,
@@ -464,15 +531,31 @@ pub(crate) fn decode_with<F: Fn(usize, usize) -> Bytes>(
             max: limits.max_frame,
         });
     }
-    let len = scan(buf, limits.max_depth)?;
-    if len < buf.len() {
-        return Err(DecodeError::TrailingBytes {
-            count: buf.len() - len,
-        });
+    if buf.is_empty() {
+        return Err(DecodeError::Truncated { at: 0 });
     }
+    // One pass: the map's header is checked here, each value is scanned (depth, lengths)
+    // as its key is located, and nothing typed is read before the whole map passed.
     let mut r = Reader { buf, pos: 0 };
     let entries = r.map_len()?.ok_or(DecodeError::NotAMap)?;
-    let slots = locate_fields::<25>(&mut r, entries, FRAME_KEYS)?;
+    if limits.max_depth == 0 {
+        return Err(DecodeError::TooDeep { max: 0 });
+    }
+    let available = buf.len() - r.pos;
+    if 2 * entries as u64 > available as u64 {
+        return Err(DecodeError::LengthPastEnd {
+            declared: 2 * entries as u64,
+            available,
+            at: 0,
+        });
+    }
+    let mut slots = [None; 25];
+    locate_fields(&mut r, entries, frame_key, limits.max_depth - 1, &mut slots)?;
+    if r.pos < buf.len() {
+        return Err(DecodeError::TrailingBytes {
+            count: buf.len() - r.pos,
+        });
+    }
     let fields = Fields {
         buf,
         slots: &slots,
@@ -528,7 +611,7 @@ fn decode_fields<F: Fn(usize, usize) -> Bytes>(
             name: f.str(NAME)?.to_owned(),
         }),
         "welcome" => {
-            let limit_slots = f.map::<3>(LIMITS, f.required(LIMITS)?, LIMIT_KEYS)?;
+            let limit_slots = f.map::<3>(LIMITS, f.required(LIMITS)?, limit_key)?;
             let lf = Fields {
                 buf: f.buf,
                 slots: &limit_slots,

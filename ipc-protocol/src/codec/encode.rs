@@ -3,6 +3,7 @@
 
 use rmp::Marker;
 
+use crate::address::Address;
 use crate::error::WireError;
 use crate::frame::*;
 
@@ -31,7 +32,12 @@ fn put_safe(out: &mut Vec<u8>, v: u64) {
 
 /// Appends a string header and the string.
 pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
-    let len = s.len();
+    put_str_header(out, s.len());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Appends a string header for `len` bytes.
+fn put_str_header(out: &mut Vec<u8>, len: usize) {
     if len < 32 {
         out.push(0xa0 | len as u8);
     } else if len <= usize::from(u8::MAX) {
@@ -43,7 +49,20 @@ pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
         out.push(Marker::Str32.to_u8());
         out.extend_from_slice(&(len as u32).to_be_bytes());
     }
-    out.extend_from_slice(s.as_bytes());
+}
+
+/// Appends an address as a string, without building it first.
+fn put_address(out: &mut Vec<u8>, address: &Address) {
+    let prefix = match address {
+        Address::Command(_) => "cmd:",
+        Address::Actor(_) => "",
+        Address::Plugin(_) => "plugin:",
+        Address::Window(_) => "window:",
+    };
+    let name = address.name().as_str();
+    put_str_header(out, prefix.len() + name.len());
+    out.extend_from_slice(prefix.as_bytes());
+    out.extend_from_slice(name.as_bytes());
 }
 
 /// Appends a binary header and the bytes.
@@ -192,7 +211,7 @@ pub(crate) fn encode_into(frame: &Frame, out: &mut Vec<u8>) {
             put_head(out, 4 + opts, kind);
             put_id(out, r.id);
             put_str(out, "to");
-            put_str(out, &r.to.to_string());
+            put_address(out, &r.to);
             put_str(out, "method");
             put_str(out, &r.method);
             put_str(out, "payload");
@@ -228,7 +247,7 @@ pub(crate) fn encode_into(frame: &Frame, out: &mut Vec<u8>) {
             put_bin(out, &e.payload);
             if let Some(from) = &e.from {
                 put_str(out, "from");
-                put_str(out, &from.to_string());
+                put_address(out, from);
             }
         }
         Frame::Subscribe(Subscribe { id, topic })

@@ -12,10 +12,11 @@ use crate::frame::RequestId;
 ///
 /// ```
 /// use switchboard_protocol::{DecodeError, ErrorCode, Frame, Limits};
-/// let err = Frame::decode_slice(&[0xc1], &Limits::default()).unwrap_err();
-/// assert_eq!(err, DecodeError::ReservedByte { at: 0 });
+/// // {"x": <the reserved byte 0xc1>}
+/// let err = Frame::decode_slice(&[0x81, 0xa1, b'x', 0xc1], &Limits::default()).unwrap_err();
+/// assert_eq!(err, DecodeError::ReservedByte { at: 3 });
 /// assert_eq!(err.code(), ErrorCode::Malformed);
-/// assert_eq!(err.to_string(), "reserved byte 0xc1 at offset 0");
+/// assert_eq!(err.to_string(), "reserved byte 0xc1 at offset 3");
 /// ```
 #[derive(thiserror::Error, Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -224,6 +225,18 @@ impl DecodeError {
             | DecodeError::UnsupportedVersion { id, .. } => *id,
             _ => None,
         }
+    }
+
+    /// Moves the offsets of a structural error found in a sub-slice starting at `by`.
+    pub(crate) fn shifted(mut self, by: usize) -> Self {
+        match &mut self {
+            DecodeError::Truncated { at }
+            | DecodeError::LengthPastEnd { at, .. }
+            | DecodeError::ReservedByte { at }
+            | DecodeError::KeyNotString { at } => *at += by,
+            _ => {}
+        }
+        self
     }
 
     /// Records the frame's id in the variants that carry one.
