@@ -7,22 +7,36 @@
 //! from a dev server (`SWITCHBOARD_DEV_URL`).
 //!
 //! ```no_run
+//! use switchboard::{App, Capability, WindowSpec};
 //! use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
-//! # fn build_app(_: switchboard_runtime_wry::WryHandle) -> switchboard_runtime_wry::bus::App { unimplemented!() }
-//! let runtime = WryRuntime::new(Frontend::Embedded(assets!("tests/frontend")));
-//! let app = build_app(runtime.handle());
-//! runtime.run(app);
+//!
+//! #[switchboard::command]
+//! fn greet(name: String) -> String {
+//!     format!("Hello, {name}!")
+//! }
+//!
+//! fn main() {
+//!     let runtime = WryRuntime::new(Frontend::Embedded(assets!("e2e/frontend")));
+//!     let app = runtime
+//!         .configure(App::builder())
+//!         .commands(switchboard::commands![greet])
+//!         .capability(Capability::new("main").windows(["main"]).allow(["cmd:greet"]))
+//!         .window(WindowSpec::new("main").title("Hello").url("index.html"))
+//!         .build()
+//!         .expect("a valid app");
+//!     runtime.run(app);
+//! }
 //! ```
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod assets;
 pub mod bridge;
-pub mod bus;
+mod bus;
 pub mod origin;
 mod runtime;
 mod window;
 
-pub use assets::Assets;
+pub use assets::{Assets, DEFAULT_CSP};
 pub use origin::{Origin, TrustedOrigins};
 pub use runtime::{CloseDecision, Frontend, WryHandle, WryRuntime, AUTOMATION_ENV, DEV_URL_ENV};
 

@@ -6,7 +6,10 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use crate::bus::{App, Runtime, RuntimeError, WindowCommand, WindowEvent, WindowSpec};
+use switchboard::protocol::Name;
+use switchboard::runtime::RuntimeError;
+use switchboard::window::WindowUrl;
+use switchboard::{App, AppBuilder, Runtime, WindowCommand, WindowEvent, WindowSpec};
 use tao::event::{Event, WindowEvent as TaoWindowEvent};
 use tao::event_loop::{
     ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget,
@@ -72,6 +75,16 @@ impl Frontend {
         }
     }
 
+    /// The URL of a window's page.
+    pub fn window_url(&self, url: &WindowUrl) -> String {
+        match url {
+            WindowUrl::App(path) => self.page_url(path),
+            WindowUrl::External(url) => url.clone(),
+            #[allow(unreachable_patterns)]
+            _ => self.base_url(),
+        }
+    }
+
     /// The URL of a page: absolute URLs are kept, paths are joined to [`Frontend::base_url`].
     ///
     /// ```
@@ -93,9 +106,9 @@ impl Frontend {
 /// What the event loop is asked to do from other threads.
 pub(crate) enum UiEvent {
     Open(WindowSpec),
-    Command(String, WindowCommand),
-    Eval(String, String),
-    Flush(String),
+    Command(Name, WindowCommand),
+    Eval(Name, String),
+    Flush(Name),
     Exit(i32),
 }
 
@@ -140,15 +153,11 @@ impl Runtime for WryHandle {
         })
     }
 
-    fn send(
-        &self,
-        window: &switchboard_protocol::Name,
-        command: WindowCommand,
-    ) -> Result<(), RuntimeError> {
+    fn send(&self, window: &Name, command: WindowCommand) -> Result<(), RuntimeError> {
         if !self.labels().contains(window.as_str()) {
             return Err(RuntimeError::UnknownWindow(window.as_str().to_owned()));
         }
-        self.send_ui(UiEvent::Command(window.as_str().to_owned(), command))
+        self.send_ui(UiEvent::Command(window.clone(), command))
     }
 
     fn exit(&self, code: i32) {
@@ -174,7 +183,7 @@ type CloseGuard = Box<dyn FnMut(&str) -> CloseDecision>;
 /// ```no_run
 /// use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
 /// # fn app(_: switchboard_runtime_wry::WryHandle) -> switchboard::App { unimplemented!() }
-/// let runtime = WryRuntime::new(Frontend::Embedded(assets!("tests/frontend")));
+/// let runtime = WryRuntime::new(Frontend::Embedded(assets!("e2e/frontend")));
 /// let app = app(runtime.handle()); // App::builder()...runtime(handle).build()
 /// runtime.run(app);
 /// ```
@@ -232,6 +241,29 @@ impl WryRuntime {
         self.handle.clone()
     }
 
+    /// Give an app under construction this runtime: windows are drawn here, and the
+    /// frontend's origin (a dev server's too) counts as the app's own.
+    ///
+    /// ```no_run
+    /// use switchboard::{App, Capability, WindowSpec};
+    /// use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
+    /// let runtime = WryRuntime::new(Frontend::Embedded(assets!("e2e/frontend")));
+    /// let app = runtime
+    ///     .configure(App::builder())
+    ///     .capability(Capability::new("main").windows(["main"]).allow(["cmd:*"]))
+    ///     .window(WindowSpec::new("main").title("Hello"))
+    ///     .build()
+    ///     .unwrap();
+    /// runtime.run(app);
+    /// ```
+    pub fn configure(&self, builder: AppBuilder) -> AppBuilder {
+        let mut builder = builder.runtime(Arc::new(self.handle()));
+        for origin in self.trusted.iter() {
+            builder = builder.local_origin(origin.as_str());
+        }
+        builder
+    }
+
     /// The async runtime the bus runs on (build the app inside it if it spawns tasks).
     pub fn async_runtime(&self) -> &tokio::runtime::Handle {
         self.tokio.handle()
@@ -243,7 +275,8 @@ impl WryRuntime {
         self
     }
 
-    /// Trust frames from one more origin (e.g. a remote page a capability names).
+    /// Count one more origin as the app's own (call before [`WryRuntime::configure`]). A
+    /// remote origin does not need this: a capability naming it is enough.
     ///
     /// # Panics
     /// When `origin` is not a URL with a scheme and host.
@@ -332,16 +365,16 @@ impl WryRuntime {
                         return;
                     };
                     if let TaoWindowEvent::CloseRequested = event {
-                        bus::publish_window_event(&ui.app, &label, WindowEvent::CloseRequested);
+                        bus::publish_window_event(&ui.app, &label, &WindowEvent::CloseRequested);
                         let decision = close_guard
                             .as_mut()
-                            .map_or(CloseDecision::Close, |guard| guard(&label));
+                            .map_or(CloseDecision::Close, |guard| guard(label.as_str()));
                         if decision == CloseDecision::Close {
                             ui.close(&label, control_flow);
                         }
                     } else if let Some(open) = ui.windows.get(&label) {
                         if let Some(event) = window::event(&open.window, &event) {
-                            bus::publish_window_event(&ui.app, &label, event);
+                            bus::publish_window_event(&ui.app, &label, &event);
                         }
                     }
                 }
@@ -358,19 +391,20 @@ struct Ui {
     bridge: Arc<Bridge>,
     frontend: Frontend,
     csp: Arc<str>,
-    windows: HashMap<String, OpenWindow>,
-    ids: HashMap<WindowId, String>,
+    windows: HashMap<Name, OpenWindow>,
+    ids: HashMap<WindowId, Name>,
     protocols_registered: bool,
     web_context: WebContext,
 }
 
 impl Ui {
     fn open(&mut self, spec: WindowSpec, target: &EventLoopWindowTarget<UiEvent>) {
-        let label = spec.label.as_str().to_owned();
+        let label = spec.label.clone();
         if let Err(e) = self.try_open(&spec, target) {
             tracing::error!(window = %label, error = %e, "opening the window failed");
-            self.bridge.detach(&label);
-            self.handle.release(&label);
+            self.bridge.detach(label.as_str());
+            self.handle.release(label.as_str());
+            bus::publish_window_event(&self.app, &label, &WindowEvent::Destroyed);
         }
     }
 
@@ -379,26 +413,28 @@ impl Ui {
         spec: &WindowSpec,
         target: &EventLoopWindowTarget<UiEvent>,
     ) -> Result<(), String> {
-        let label = spec.label.as_str().to_owned();
+        let label = spec.label.clone();
         if self.windows.contains_key(&label) {
             return Err(format!("a window labelled `{label}` is already open"));
         }
         let window = window::builder(spec)
             .build(target)
             .map_err(|e| format!("creating the window: {e}"))?;
-        let url = self.frontend.page_url(&spec.url);
+        let url = self.frontend.window_url(&spec.url);
 
         let proxy = self.handle.proxy.clone();
         let flush_label = label.clone();
         let outbox = Arc::new(Outbox::new(Box::new(move || {
             let _ = proxy.send_event(UiEvent::Flush(flush_label.clone()));
         })));
-        let session = bus::open_session(&self.app, &label, &url, outbox.clone());
-        self.bridge.attach(Arc::new(WindowLink {
-            label: label.clone(),
-            session,
+        let connect = bus::connector(&self.app, &label, outbox.clone());
+        let link = Arc::new(WindowLink::new(
+            label.as_str().to_owned(),
+            &url,
             outbox,
-        }));
+            connect,
+        ));
+        self.bridge.attach(link.clone());
 
         let bridge = self.bridge.clone();
         let proxy = self.handle.proxy.clone();
@@ -408,14 +444,19 @@ impl Ui {
             let _ = proxy.send_event(UiEvent::Eval(deliver_label.clone(), script));
         });
         let mut builder = WebViewBuilder::new_with_web_context(&mut self.web_context)
-            .with_id(&label)
+            .with_id(label.as_str())
             .with_url(&url)
             .with_initialization_script_for_main_only(SUBFRAME_GUARD, false)
             .with_initialization_script_for_main_only(CLIENT_SCRIPT, false)
             .with_devtools(cfg!(debug_assertions))
+            .with_on_page_load_handler(move |event, url| {
+                if let wry::PageLoadEvent::Started = event {
+                    link.set_page_url(&url);
+                }
+            })
             .with_ipc_handler(move |request| {
                 let page = request.uri().to_string();
-                bridge.handle_message(&ipc_label, &page, request.body(), deliver.clone());
+                bridge.handle_message(ipc_label.as_str(), &page, request.body(), deliver.clone());
             });
         if !self.protocols_registered {
             // custom schemes belong to the shared web context: register them once, with the
@@ -465,7 +506,7 @@ impl Ui {
         self.windows.insert(
             label.clone(),
             OpenWindow {
-                label,
+                label: label.as_str().to_owned(),
                 webview,
                 window,
             },
@@ -473,8 +514,9 @@ impl Ui {
         Ok(())
     }
 
-    fn flush(&self, label: &str) {
-        let (Some(link), Some(open)) = (self.bridge.link(label), self.windows.get(label)) else {
+    fn flush(&self, label: &Name) {
+        let (Some(link), Some(open)) = (self.bridge.link(label.as_str()), self.windows.get(label))
+        else {
             return;
         };
         let frames = link.outbox.take_for_eval();
@@ -486,15 +528,15 @@ impl Ui {
         }
     }
 
-    fn close(&mut self, label: &str, control_flow: &mut ControlFlow) {
+    fn close(&mut self, label: &Name, control_flow: &mut ControlFlow) {
         let Some(open) = self.windows.remove(label) else {
             return;
         };
         self.ids.remove(&open.window.id());
-        self.bridge.detach(label);
+        self.bridge.detach(label.as_str());
         drop(open);
-        self.handle.release(label);
-        bus::publish_window_event(&self.app, label, WindowEvent::Destroyed);
+        self.handle.release(label.as_str());
+        bus::publish_window_event(&self.app, label, &WindowEvent::Destroyed);
         tracing::info!(window = %label, "window closed");
         if self.windows.is_empty() {
             *control_flow = ControlFlow::ExitWithCode(0);

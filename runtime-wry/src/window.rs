@@ -4,7 +4,8 @@
 //!
 //! Everything here runs on the UI thread and never waits on the bus.
 
-use crate::bus::{WindowCommand, WindowEvent, WindowSpec};
+use switchboard::window::{Size, Theme};
+use switchboard::{WindowCommand, WindowEvent, WindowSpec};
 use tao::dpi::{LogicalPosition, LogicalSize};
 use tao::window::{Fullscreen, Window, WindowBuilder};
 use wry::WebView;
@@ -21,26 +22,26 @@ pub(crate) struct OpenWindow {
 pub(crate) fn builder(spec: &WindowSpec) -> WindowBuilder {
     let mut builder = WindowBuilder::new()
         .with_title(spec.title.clone())
-        .with_inner_size(LogicalSize::new(spec.width, spec.height))
+        .with_inner_size(logical(spec.size))
         .with_resizable(spec.resizable)
         .with_decorations(spec.decorations)
         .with_always_on_top(spec.always_on_top)
         .with_visible(spec.visible)
-        .with_maximized(spec.maximized)
         .with_focused(spec.focused);
-    if let Some((w, h)) = spec.min_size {
-        builder = builder.with_min_inner_size(LogicalSize::new(w, h));
+    if let Some(size) = spec.min_size {
+        builder = builder.with_min_inner_size(logical(size));
     }
-    if let Some((w, h)) = spec.max_size {
-        builder = builder.with_max_inner_size(LogicalSize::new(w, h));
-    }
-    if let Some((x, y)) = spec.position {
-        builder = builder.with_position(LogicalPosition::new(x, y));
+    if let Some(size) = spec.max_size {
+        builder = builder.with_max_inner_size(logical(size));
     }
     if spec.fullscreen {
         builder = builder.with_fullscreen(Some(Fullscreen::Borderless(None)));
     }
     builder
+}
+
+fn logical(size: Size) -> LogicalSize<f64> {
+    LogicalSize::new(size.width, size.height)
 }
 
 /// What applying a command asks of the caller.
@@ -57,18 +58,12 @@ pub(crate) fn apply(open: &OpenWindow, command: WindowCommand) -> Applied {
     let window = &open.window;
     match command {
         WindowCommand::SetTitle(title) => window.set_title(&title),
-        WindowCommand::SetSize { width, height } => {
-            window.set_inner_size(LogicalSize::new(width, height))
-        }
+        WindowCommand::SetSize(size) => window.set_inner_size(logical(size)),
         WindowCommand::SetPosition { x, y } => {
             window.set_outer_position(LogicalPosition::new(x, y))
         }
-        WindowCommand::SetMinSize(size) => {
-            window.set_min_inner_size(size.map(|(w, h)| LogicalSize::new(w, h)))
-        }
-        WindowCommand::SetMaxSize(size) => {
-            window.set_max_inner_size(size.map(|(w, h)| LogicalSize::new(w, h)))
-        }
+        WindowCommand::SetMinSize(size) => window.set_min_inner_size(size.map(logical)),
+        WindowCommand::SetMaxSize(size) => window.set_max_inner_size(size.map(logical)),
         WindowCommand::SetResizable(on) => window.set_resizable(on),
         WindowCommand::Show => window.set_visible(true),
         WindowCommand::Hide => window.set_visible(false),
@@ -100,10 +95,10 @@ pub(crate) fn event(window: &Window, event: &tao::event::WindowEvent<'_>) -> Opt
     Some(match event {
         Tao::Resized(size) => {
             let size = size.to_logical::<f64>(scale);
-            WindowEvent::Resized {
+            WindowEvent::Resized(Size {
                 width: size.width,
                 height: size.height,
-            }
+            })
         }
         Tao::Moved(position) => {
             let position = position.to_logical::<f64>(scale);
@@ -114,8 +109,8 @@ pub(crate) fn event(window: &Window, event: &tao::event::WindowEvent<'_>) -> Opt
         }
         Tao::Focused(focused) => WindowEvent::Focused(*focused),
         Tao::ThemeChanged(theme) => WindowEvent::ThemeChanged(match theme {
-            tao::window::Theme::Dark => "dark".to_owned(),
-            _ => "light".to_owned(),
+            tao::window::Theme::Dark => Theme::Dark,
+            _ => Theme::Light,
         }),
         Tao::DroppedFile(path) => WindowEvent::FileDropped(vec![path.clone()]),
         _ => return None,

@@ -55,15 +55,80 @@ const FRAME_MIME: &str = "application/msgpack";
 pub(crate) trait BusSession: Send + Sync + 'static {
     /// Handle one encoded frame from the page.
     fn handle(&self, frame: Bytes) -> Pin<Box<dyn Future<Output = Option<Bytes>> + Send>>;
+    /// Whether any capability grants this session anything (an origin that is not the
+    /// app's own is trusted only then).
+    fn has_grants(&self) -> bool;
     /// The window is gone.
     fn close(&self);
 }
 
-/// One window as the bridge sees it.
+/// Opens a window's session for a caller origin (`top_frame`: the request came from the
+/// window's top page, not from an iframe of another origin).
+pub(crate) type Connect = Box<dyn Fn(&str, bool) -> Arc<dyn BusSession> + Send + Sync>;
+
+/// One window as the bridge sees it: its sessions (one per origin that talks to the bus,
+/// opened on first use), its outbound queue and the origin of its top page.
 pub(crate) struct WindowLink {
     pub(crate) label: String,
-    pub(crate) session: Box<dyn BusSession>,
     pub(crate) outbox: Arc<Outbox>,
+    page_origin: Mutex<Option<Origin>>,
+    sessions: Mutex<HashMap<(String, bool), Arc<dyn BusSession>>>,
+    connect: Connect,
+}
+
+impl WindowLink {
+    pub(crate) fn new(
+        label: String,
+        page_url: &str,
+        outbox: Arc<Outbox>,
+        connect: Connect,
+    ) -> Self {
+        Self {
+            label,
+            outbox,
+            page_origin: Mutex::new(Origin::parse(page_url)),
+            sessions: Mutex::new(HashMap::new()),
+            connect,
+        }
+    }
+
+    /// The top page navigated (UI thread, page-load handler).
+    pub(crate) fn set_page_url(&self, url: &str) {
+        *self.page_origin.lock().unwrap_or_else(|e| e.into_inner()) = Origin::parse(url);
+    }
+
+    fn is_top_frame(&self, origin: &Origin) -> bool {
+        self.page_origin
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|page| page == origin)
+    }
+
+    /// The session of callers from `origin`, opened on first use.
+    fn session(&self, origin: &Origin) -> Arc<dyn BusSession> {
+        let top_frame = self.is_top_frame(origin);
+        let key = (origin.as_str().to_owned(), top_frame);
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        sessions
+            .entry(key)
+            .or_insert_with(|| (self.connect)(origin.as_str(), top_frame))
+            .clone()
+    }
+
+    fn close(&self) {
+        self.outbox.close();
+        let sessions: Vec<_> = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
+        for session in sessions {
+            session.close();
+        }
+    }
 }
 
 /// Everything the protocol handlers share (they run on the UI thread, the work on the
@@ -92,8 +157,7 @@ impl Bridge {
     /// Register a window's link (its webview id is its label).
     pub(crate) fn attach(&self, link: Arc<WindowLink>) {
         if let Some(old) = self.windows().insert(link.label.clone(), link) {
-            old.outbox.close();
-            old.session.close();
+            old.close();
         }
     }
 
@@ -101,8 +165,7 @@ impl Bridge {
     /// their answers from the bus (which answers them `window_closed` or as it sees fit).
     pub(crate) fn detach(&self, label: &str) -> Option<Arc<WindowLink>> {
         let link = self.windows().remove(label)?;
-        link.outbox.close();
-        link.session.close();
+        link.close();
         Some(link)
     }
 
@@ -118,12 +181,22 @@ impl Bridge {
         responder: Responder,
     ) {
         let origin = Origin::of_request(request.headers());
-        let trusted = self.trusted.allows(origin.as_ref());
+        let local = self.trusted.allows(origin.as_ref());
         let allow_origin = request.headers().get(header::ORIGIN).cloned();
         let path = request.uri().path().to_owned();
         let method = request.method().as_str().to_owned();
-        tracing::trace!(webview = webview_id, %path, %method, ?origin, trusted, "bridge request");
+        tracing::trace!(webview = webview_id, %path, %method, ?origin, local, "bridge request");
 
+        let link = self.link(webview_id);
+        // the app's own origins are trusted; any other only when a capability names it
+        let session = match (&origin, &link) {
+            (Some(origin), Some(link)) => {
+                let session = link.session(origin);
+                (local || session.has_grants()).then_some(session)
+            }
+            _ => None,
+        };
+        let trusted = session.is_some();
         if method == "OPTIONS" {
             let mut response = response(
                 StatusCode::NO_CONTENT,
@@ -150,7 +223,7 @@ impl Bridge {
             ));
             return;
         }
-        let Some(link) = self.link(webview_id) else {
+        let Some(link) = link else {
             // a webview we do not know (closing, or not ours): nothing to route to
             let frame = refusal(
                 &request.into_body(),
@@ -164,7 +237,7 @@ impl Bridge {
         match path.as_str() {
             "/ipc" => {
                 let body = Bytes::from(request.into_body());
-                if !trusted {
+                let Some(session) = session else {
                     tracing::warn!(window = %link.label, ?origin, "frame from an untrusted origin refused");
                     let message = match &origin {
                         Some(o) => format!("origin `{o}` is not trusted by this app"),
@@ -174,11 +247,11 @@ impl Bridge {
                     // the refusal is readable by the page (it learns nothing but "no")
                     responder(response(StatusCode::OK, allow_origin, Cow::Owned(frame)));
                     return;
-                }
+                };
                 let span = tracing::debug_span!("bridge.ipc", window = %link.label);
                 self.runtime.spawn(tracing::Instrument::instrument(
                     async move {
-                        let answer = link.session.handle(body).await;
+                        let answer = session.handle(body).await;
                         responder(match answer {
                             Some(frame) => {
                                 response(StatusCode::OK, allow_origin, Cow::Owned(Vec::from(frame)))
@@ -239,20 +312,26 @@ impl Bridge {
                 return;
             }
         };
-        if !self.trusted.allows(origin.as_ref()) {
-            let message = format!(
-                "origin `{}` is not trusted by this app",
-                origin.as_ref().map(Origin::as_str).unwrap_or("null")
-            );
-            let frame = refusal(&bytes, &self.limits, ErrorCode::Forbidden, &message);
-            deliver(receive_script(&[Bytes::from(frame)]));
-            return;
-        }
+        let session = origin.as_ref().map(|o| link.session(o));
+        let trusted = self.trusted.allows(origin.as_ref())
+            || session.as_ref().is_some_and(|s| s.has_grants());
+        let session = match session {
+            Some(session) if trusted => session,
+            _ => {
+                let message = format!(
+                    "origin `{}` is not trusted by this app",
+                    origin.as_ref().map(Origin::as_str).unwrap_or("null")
+                );
+                let frame = refusal(&bytes, &self.limits, ErrorCode::Forbidden, &message);
+                deliver(receive_script(&[Bytes::from(frame)]));
+                return;
+            }
+        };
         link.outbox.prefer_eval();
         let span = tracing::debug_span!("bridge.post_message", window = %link.label);
         self.runtime.spawn(tracing::Instrument::instrument(
             async move {
-                if let Some(answer) = link.session.handle(bytes).await {
+                if let Some(answer) = session.handle(bytes).await {
                     deliver(receive_script(&[answer]));
                 }
             },
@@ -336,11 +415,17 @@ mod tests {
 
     use super::*;
 
-    struct Echo;
+    /// Echoes frames; grants only to `https://friend.example`.
+    struct Echo {
+        grants: bool,
+    }
 
     impl BusSession for Echo {
         fn handle(&self, frame: Bytes) -> Pin<Box<dyn Future<Output = Option<Bytes>> + Send>> {
             Box::pin(async move { Some(frame) })
+        }
+        fn has_grants(&self) -> bool {
+            self.grants
         }
         fn close(&self) {}
     }
@@ -365,11 +450,16 @@ mod tests {
             .unwrap();
         let trusted = TrustedOrigins::new([Origin::parse("app://localhost").unwrap()]);
         let bridge = Arc::new(Bridge::new(trusted, rt.handle().clone()));
-        bridge.attach(Arc::new(WindowLink {
-            label: "main".into(),
-            session: Box::new(Echo),
-            outbox: Arc::new(Outbox::new(Box::new(|| {}))),
-        }));
+        bridge.attach(Arc::new(WindowLink::new(
+            "main".into(),
+            "app://localhost/index.html",
+            Arc::new(Outbox::new(Box::new(|| {}))),
+            Box::new(|origin, _top| {
+                Arc::new(Echo {
+                    grants: origin == "https://friend.example",
+                })
+            }),
+        )));
         (bridge, rt)
     }
 
@@ -433,6 +523,24 @@ mod tests {
                 other => panic!("expected a forbidden response, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_remote_origin_named_by_a_capability_reaches_its_session() {
+        let (bridge, _rt) = bridge();
+        let frame = request_frame(5);
+        let answer = call(
+            &bridge,
+            "main",
+            Some("https://friend.example"),
+            "/ipc",
+            frame.clone(),
+        );
+        assert_eq!(answer.body().as_ref(), frame.as_slice());
+        assert_eq!(
+            answer.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "https://friend.example"
+        );
     }
 
     #[test]

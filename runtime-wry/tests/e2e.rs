@@ -1,0 +1,235 @@
+//! End-to-end: the real app (`e2e/app.rs`) in real WebKitGTK windows, driven through
+//! WebKitWebDriver under Xvfb (started here when `DISPLAY` is unset). Each test starts its
+//! own app; they run one at a time.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{serial, Driver, Server};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Wait until the page's event subscription is in place.
+fn wait_listening(driver: &Driver) {
+    let state = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         const wait = () => window.listening ? window.listening.then(done) : setTimeout(wait, 20); wait();",
+    );
+    assert_eq!(state, json!("ok"), "subscribing to `news` failed");
+}
+
+fn invoke(driver: &Driver, to: &str, args: Value) -> Value {
+    driver.run_async(&format!(
+        "const done = arguments[arguments.length - 1]; \
+         SB.invoke({to:?}, {args}).then(v => done({{ ok: v === undefined ? null : v }}), e => done({{ code: e.code || 'js', message: String(e.message) }}));"
+    ))
+}
+
+fn hits(driver: &Driver) -> u64 {
+    invoke(driver, "cmd:hits", json!({}))["ok"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("cmd:hits did not answer a number"))
+}
+
+#[test]
+fn click_invokes_greet_and_the_page_shows_the_rust_reply() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    driver.type_into("#name", "Ada");
+    driver.click("#greet");
+    let reply = driver.wait_for(
+        "the reply in #reply",
+        "return document.getElementById('reply').textContent;",
+        WAIT,
+    );
+    assert_eq!(reply, json!("Hello, Ada! (from Rust)"));
+    assert_eq!(driver.text("#error"), "");
+}
+
+#[test]
+fn an_event_emitted_in_rust_reaches_both_windows() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("second");
+    wait_listening(&driver);
+    driver.switch_to_label("main");
+    wait_listening(&driver);
+    let sent = invoke(&driver, "cmd:broadcast", json!({ "text": "hello-both" }));
+    assert_eq!(sent, json!({ "ok": null }), "broadcast failed: {sent}");
+    for label in ["main", "second"] {
+        driver.switch_to_label(label);
+        let news = driver.wait_for(
+            &format!("the event in window {label}"),
+            "return document.getElementById('news').textContent;",
+            WAIT,
+        );
+        assert_eq!(news, json!("hello-both"), "window {label}");
+    }
+}
+
+#[test]
+fn a_16_mib_binary_payload_round_trips_byte_exact() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    let result = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         const n = 16 * 1024 * 1024; const data = new Uint8Array(n); \
+         for (let i = 0; i < n; i++) data[i] = (i * 31 + 7 + (i >> 13)) & 255; \
+         const t0 = Date.now(); \
+         SB.invoke('cmd:echo', { data }).then(back => { \
+           const ms = Date.now() - t0; \
+           let diff = -1; \
+           if (back.length === n) { for (let i = 0; i < n; i++) if (back[i] !== data[i]) { diff = i; break; } } \
+           done({ length: back.length, firstDiff: diff, ms }); \
+         }, e => done({ code: e.code, message: String(e.message) }));",
+    );
+    assert_eq!(result["length"], json!(16 * 1024 * 1024), "{result}");
+    assert_eq!(result["firstDiff"], json!(-1), "bytes differ: {result}");
+    eprintln!("16 MiB echo round trip: {} ms", result["ms"]);
+}
+
+#[test]
+fn a_call_denied_by_capabilities_shows_forbidden_in_the_page() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    let answer = invoke(&driver, "cmd:secret", json!({}));
+    assert_eq!(answer["code"], json!("forbidden"), "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cmd:secret"),
+        "the message should name the permission: {answer}"
+    );
+    assert_eq!(hits(&driver), 0, "the denied command ran");
+}
+
+#[test]
+fn closing_a_window_with_a_request_in_flight_leaves_the_app_serving_the_other() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("second");
+    // a request that is still running when its window goes
+    driver.run(
+        "window.slow = 'pending'; SB.invoke('cmd:slow', { ms: 1500 }).then(v => window.slow = v, e => window.slow = e.code);",
+    );
+    driver.wait_for("cmd:slow to start", "return true;", WAIT);
+    driver.switch_to_label("main");
+    // the slow call reached Rust before we close its window
+    let deadline = std::time::Instant::now() + WAIT;
+    while hits(&driver) < 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cmd:slow never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let closed = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         SB.invoke('window:second', {}, 'close').then(() => done('closed'), e => done(e.code + ': ' + e.message));",
+    );
+    assert_eq!(closed, json!("closed"));
+    let deadline = std::time::Instant::now() + WAIT;
+    while driver.windows().len() != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "window `second` did not close"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // wait past the slow call's end: its answer goes nowhere, and nothing breaks
+    std::thread::sleep(Duration::from_millis(1700));
+    assert!(driver.app_alive(), "the app died");
+    driver.switch_to_label("main");
+    driver.type_into("#name", "still here");
+    driver.click("#greet");
+    let reply = driver.wait_for(
+        "the reply after closing the other window",
+        "return document.getElementById('reply').textContent;",
+        WAIT,
+    );
+    assert_eq!(reply, json!("Hello, still here! (from Rust)"));
+}
+
+/// A page of another origin: it tries the bridge with fetch and with WebKit's message
+/// handler, and writes what happened in `#fetch` and `#post`.
+const EVIL_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><script>{client}</script></head>
+<body><h1 id="label">evil</h1><p id="fetch"></p><p id="post"></p><script>
+(async () => {
+  const show = (id, text) => { document.getElementById(id).textContent = text; };
+  try { const v = await SB.invoke('cmd:greet', { name: 'mallory' }); show('fetch', 'reached: ' + v); }
+  catch (e) { show('fetch', 'refused: ' + (e.code || 'network')); }
+  const handlers = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.ipc;
+  if (!handlers) { show('post', 'refused: no message handler'); return; }
+  const timeout = new Promise((r) => setTimeout(() => r('refused: no answer'), 3000));
+  const attempt = SB.invokeViaPost('cmd:greet', { name: 'mallory' }, (t) => handlers.postMessage(t))
+    .then((v) => 'reached: ' + v, (e) => 'refused: ' + (e.code || 'error'));
+  show('post', await Promise.race([attempt, timeout]));
+})();
+</script></body></html>"#;
+
+fn evil_results(driver: &Driver) -> (String, String) {
+    driver.wait_for(
+        "the untrusted page's results",
+        "return document.getElementById('fetch').textContent && document.getElementById('post').textContent;",
+        WAIT,
+    );
+    (driver.text("#fetch"), driver.text("#post"))
+}
+
+#[test]
+fn a_page_in_an_untrusted_origin_or_iframe_cannot_reach_any_command() {
+    let _serial = serial();
+    let server = Server::start(EVIL_PAGE);
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+
+    // an iframe of another origin inside the app's own page
+    driver.run(&format!(
+        "const f = document.createElement('iframe'); f.id = 'evil'; f.src = {:?}; document.body.appendChild(f);",
+        server.url()
+    ));
+    driver.wait_for(
+        "the iframe",
+        "const f = document.getElementById('evil'); return !!(f && f.contentWindow);",
+        WAIT,
+    );
+    driver.frame(Some("#evil"));
+    let (fetch, post) = evil_results(&driver);
+    eprintln!("iframe of another origin: fetch -> {fetch:?}, postMessage -> {post:?}");
+    assert!(fetch.starts_with("refused"), "iframe fetch: {fetch}");
+    assert!(post.starts_with("refused"), "iframe postMessage: {post}");
+    driver.frame(None);
+
+    // a window whose top page is of another origin
+    let opened = invoke(
+        &driver,
+        "cmd:open_window",
+        json!({ "label": "evil", "url": server.url() }),
+    );
+    assert_eq!(opened, json!({ "ok": null }), "{opened}");
+    driver.switch_to_label("evil");
+    let (fetch, post) = evil_results(&driver);
+    assert_eq!(fetch, "refused: forbidden", "top-level fetch");
+    assert_eq!(post, "refused: forbidden", "top-level postMessage");
+
+    driver.switch_to_label("main");
+    assert_eq!(hits(&driver), 0, "a command ran for an untrusted page");
+}
+
+#[test]
+fn the_post_message_fallback_answers_through_evaluate_script() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    let answer = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         SB.invokeViaPost('cmd:greet', { name: 'Post' }).then(v => done({ ok: v }), e => done({ code: e.code }));",
+    );
+    assert_eq!(answer, json!({ "ok": "Hello, Post! (from Rust)" }));
+}
