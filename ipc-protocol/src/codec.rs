@@ -26,6 +26,7 @@
 mod decode;
 mod encode;
 mod error;
+mod reader;
 
 use bytes::Bytes;
 
