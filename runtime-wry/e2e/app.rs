@@ -49,6 +49,15 @@ fn broadcast(text: String, app: AppHandle) -> Result<(), String> {
     app.emit("news", &text).map_err(|e| e.to_string())
 }
 
+/// Publish `n` events on `topic` as fast as possible (for the push benchmark).
+#[switchboard::command]
+fn burst(n: u32, topic: String, app: AppHandle) -> Result<(), String> {
+    for i in 0..n {
+        app.emit(&topic, &i).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 #[switchboard::command]
 fn open_window(label: String, url: String, app: AppHandle) -> Result<(), String> {
     let spec = WindowSpec::try_new(&label).map_err(|e| e.to_string())?;
@@ -76,6 +85,8 @@ fn main() {
         "cmd:slow",
         "cmd:hits",
         "cmd:broadcast",
+        "cmd:burst",
+        "event:bench",
         "cmd:open_window",
         "event:news",
         "window:second.*",
@@ -90,11 +101,12 @@ fn main() {
             slow,
             hits,
             broadcast,
+            burst,
             open_window
         ])
         .capability(
             Capability::new("e2e")
-                .windows(["main", "second"])
+                .windows(["main", "second", "bench-poll", "bench-eval"])
                 .allow(permissions),
         )
         // a remote page can be given rights by naming its origin: "friend" windows only

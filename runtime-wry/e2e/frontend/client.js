@@ -110,6 +110,8 @@
   const listeners = new Map();
   const postPending = new Map();
   let polling = false;
+  let postHello = null;
+  const stats = { polls: 0, evals: 0, frames: 0 };
 
   async function post(path, frame) {
     const response = await fetch(BASE + path, { method: 'POST', body: frame });
@@ -150,11 +152,13 @@
       let bytes;
       try { bytes = await post('/poll', new Uint8Array(0)); } catch (e) { await new Promise((r) => setTimeout(r, 200)); continue; }
       if (!bytes) continue;
+      stats.polls++;
       for (const raw of decode(bytes)) deliver(decode(raw));
     }
   }
 
   function deliver(frame) {
+    stats.frames++;
     if (frame.k === 'event') {
       for (const cb of listeners.get(frame.topic) || []) cb(decode(frame.payload));
     } else if (frame.k === 'response' && postPending.has(frame.id)) {
@@ -179,7 +183,13 @@
   }
 
   // the postMessage fallback: frames as base64 text, answers by evaluate_script
-  window.__SWITCHBOARD_RECEIVE__ = (text) => deliver(decode(b64.decode(text)));
+  // one frame, or a batch (an array of bins) of several
+  window.__SWITCHBOARD_RECEIVE__ = (text) => {
+    stats.evals++;
+    const value = decode(b64.decode(text));
+    if (Array.isArray(value)) value.forEach((raw) => deliver(decode(raw)));
+    else deliver(value);
+  };
   function postFrame(frame, poster) {
     return new Promise((resolve, reject) => {
       const id = frame.id === undefined ? 0 : frame.id;
@@ -187,10 +197,24 @@
       (poster || ((t) => window.ipc.postMessage(t)))(b64.encode(encode(frame)));
     });
   }
+  function connectViaPost(poster) {
+    if (!postHello) {
+      postHello = postFrame({ v: 1, k: 'hello', versions: [1], client: 'test', name: 'e2e-post' }, poster)
+        .catch((e) => { postHello = null; throw e; });
+    }
+    return postHello;
+  }
   async function invokeViaPost(to, args, poster) {
-    await postFrame({ v: 1, k: 'hello', versions: [1], client: 'test', name: 'e2e-post' }, poster);
+    await connectViaPost(poster);
     return postFrame({ v: 1, k: 'request', id: nextId++, to, method: '', payload: encode(args || {}) }, poster);
   }
+  // subscribe through postMessage only: the host then pushes with evaluate_script
+  async function listenViaPost(topic, cb) {
+    await connectViaPost();
+    if (!listeners.has(topic)) listeners.set(topic, []);
+    listeners.get(topic).push(cb);
+    return postFrame({ v: 1, k: 'subscribe', id: nextId++, topic });
+  }
 
-  window.SB = { encode, decode, invoke, listen, invokeViaPost, CallError, BASE };
+  window.SB = { encode, decode, invoke, listen, invokeViaPost, listenViaPost, stats, CallError, BASE };
 })();

@@ -340,17 +340,23 @@ impl Bridge {
     }
 }
 
-/// The script that hands frames to the page's client.
+/// The script that hands frames to the page's client: one call of
+/// `window.__SWITCHBOARD_RECEIVE__` with the base64 of the frame, or of a batch
+/// (PROTOCOL.md §7) when there are several.
 pub(crate) fn receive_script(frames: &[Bytes]) -> String {
     let engine = &base64::engine::general_purpose::STANDARD;
-    let mut script = String::with_capacity(frames.iter().map(|f| f.len() * 4 / 3 + 48).sum());
-    script.push_str("(function(r){if(typeof r!=='function')return;");
-    for frame in frames {
-        script.push_str("r('");
-        engine.encode_string(frame, &mut script);
-        script.push_str("');");
-    }
-    script.push_str("})(window.__SWITCHBOARD_RECEIVE__);");
+    let batch;
+    let bytes: &[u8] = match frames {
+        [one] => one,
+        many => {
+            batch = switchboard_protocol::batch(many);
+            &batch
+        }
+    };
+    let mut script = String::with_capacity(bytes.len() * 4 / 3 + 96);
+    script.push_str("(function(r){if(typeof r==='function')r('");
+    engine.encode_string(bytes, &mut script);
+    script.push_str("');})(window.__SWITCHBOARD_RECEIVE__);");
     script
 }
 
@@ -631,5 +637,11 @@ mod tests {
     fn receive_script_passes_base64_frames() {
         let script = receive_script(&[Bytes::from_static(&[0x80, 0xff])]);
         assert!(script.contains("r('gP8=');"), "{script}");
+        // two frames travel as one batch: [bin(80), bin(81 a1 6b)]
+        let script = receive_script(&[
+            Bytes::from_static(&[0x80]),
+            Bytes::from_static(&[0x81, 0xa1, 0x6b]),
+        ]);
+        assert!(script.contains("r('ksQBgMQDgaFr');"), "{script}");
     }
 }
