@@ -640,6 +640,11 @@ async fn pump(
                     .send(encode(&Frame::StreamItem(StreamItem { id, seq, payload })))
                     .map_err(|Closed| PumpEnd::Closed)?;
                 sent.store(seq + 1, Ordering::Release);
+                // a ready producer with ample credit must not hog the worker (and starve
+                // its own deadline): give way every few items
+                if seq % 16 == 15 {
+                    tokio::task::yield_now().await;
+                }
             }
         }
     }
