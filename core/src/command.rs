@@ -11,7 +11,32 @@ use crate::reply::Reply;
 /// A type-erased handler: takes a call, answers a reply.
 pub type HandlerFn = Arc<dyn Fn(Call) -> BoxFuture<'static, Reply> + Send + Sync>;
 
-/// What the macros record about a command or actor method, for generated bindings.
+/// Produces a type's [`specta`] definition (registering the named types it uses in the
+/// collection), or `None` when the type does not implement `specta::Type`.
+pub type TypeFn = fn(&mut specta::TypeCollection) -> Option<specta::DataType>;
+
+/// What the macros record about a command or actor method, for generated bindings
+/// (`cargo xtask bindings`).
+///
+/// Types that derive `specta::Type` get a full definition; the others only their name as
+/// written (`ty`, `returns`).
+///
+/// ```
+/// #[derive(serde::Deserialize, specta::Type)]
+/// struct Point { x: f64, y: f64 }
+///
+/// /// Distance from the origin.
+/// #[switchboard::command]
+/// fn norm(p: Point) -> f64 { (p.x * p.x + p.y * p.y).sqrt() }
+///
+/// let commands = switchboard::commands![norm];
+/// let meta = commands.iter().next().unwrap().meta();
+/// assert_eq!(meta.docs, "Distance from the origin.");
+/// assert_eq!(meta.args[0].name, "p");
+/// let mut types = specta::TypeCollection::default();
+/// assert!((meta.args[0].datatype)(&mut types).is_some());
+/// assert!((meta.ok)(&mut types).is_some());
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct HandlerMeta {
     /// The command's or method's name.
@@ -22,6 +47,12 @@ pub struct HandlerMeta {
     pub args: &'static [ArgMeta],
     /// Its return type, as written.
     pub returns: &'static str,
+    /// The success type (`T` of `Result<T, E>`, the item type of a `Stream<T>`).
+    pub ok: TypeFn,
+    /// The application error type (`E` of `Result<T, E>`), if it returns a `Result`.
+    pub error: Option<TypeFn>,
+    /// Whether the answer is a stream.
+    pub stream: bool,
 }
 
 /// One argument of a command or method.
@@ -33,6 +64,8 @@ pub struct ArgMeta {
     pub ty: &'static str,
     /// Whether it is decoded from the payload (`false`: injected, like `State<T>`).
     pub from_payload: bool,
+    /// Its specta definition, when it has one.
+    pub datatype: TypeFn,
 }
 
 /// A registered command: name, metadata and handler. Made by `#[switchboard::command]`.

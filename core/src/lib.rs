@@ -82,6 +82,7 @@ pub use client::{Client, ClientError};
 pub use error::{Closed, Error};
 pub use runtime::{HeadlessRuntime, Runtime};
 pub use session::{Outbound, Session};
+pub use specta;
 pub use state::State;
 pub use stream::Stream;
 pub use switchboard_macros::{actor, command, commands};
@@ -114,6 +115,32 @@ pub mod __private {
     };
     pub use futures::future::BoxFuture;
     pub use switchboard_protocol::WireError;
+
+    pub use specta::{DataType, TypeCollection};
+
+    /// Autoref probe: `(&&TypeProbe::<T>(PhantomData)).datatype(types)` is `Some` when
+    /// `T: specta::Type`, `None` otherwise.
+    pub struct TypeProbe<T: ?Sized>(pub std::marker::PhantomData<T>);
+
+    pub trait SpectaType {
+        fn datatype(&self, types: &mut TypeCollection) -> Option<DataType>;
+    }
+
+    impl<T: specta::Type + ?Sized> SpectaType for &TypeProbe<T> {
+        fn datatype(&self, types: &mut TypeCollection) -> Option<DataType> {
+            Some(T::reference(types, &[]).inner)
+        }
+    }
+
+    pub trait NoSpectaType {
+        fn datatype(&self, types: &mut TypeCollection) -> Option<DataType>;
+    }
+
+    impl<T: ?Sized> NoSpectaType for TypeProbe<T> {
+        fn datatype(&self, _types: &mut TypeCollection) -> Option<DataType> {
+            None
+        }
+    }
 
     /// A loosely typed value, for [`args!`](crate::args).
     pub type Value = serde_json::Value;

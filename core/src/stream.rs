@@ -70,6 +70,13 @@ impl<T: Serialize + Send + 'static> Stream<T> {
     }
 }
 
+/// In bindings a stream is described by its item type.
+impl<T: specta::Type> specta::Type for Stream<T> {
+    fn inline(types: &mut specta::TypeCollection, generics: specta::Generics) -> specta::DataType {
+        T::inline(types, generics)
+    }
+}
+
 /// The sending half of [`Stream::channel`].
 pub struct StreamSender<T> {
     tx: mpsc::Sender<T>,

@@ -233,6 +233,15 @@ async fn metadata_is_kept_for_bindings() {
     assert!(greet.args[0].from_payload);
     assert_eq!(greet.args[0].name, "name");
     assert!(!greet.args[1].from_payload);
+    let mut types = switchboard::specta::TypeCollection::default();
+    assert!((greet.ok)(&mut types).is_some(), "String has a specta type");
+    let error = greet.error.expect("greet returns a Result");
+    assert!(
+        error(&mut types).is_none(),
+        "GreetError does not derive specta::Type"
+    );
+    assert!((greet.args[0].datatype)(&mut types).is_some());
+    assert!(!greet.stream);
     let actors = app.actors();
     assert_eq!(actors[0].0.to_string(), "counter");
     let names: Vec<_> = actors[0].1.iter().map(|m| m.name).collect();

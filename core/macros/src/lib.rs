@@ -205,8 +205,55 @@ fn quote_spanned_arg(ty: &Type, tokens: TokenStream2) -> TokenStream2 {
     out
 }
 
+fn type_fn(ty: &Type) -> TokenStream2 {
+    let p = quote!(::switchboard::__private);
+    quote! {
+        |types: &mut #p::TypeCollection| -> ::std::option::Option<#p::DataType> {
+            #[allow(unused_imports)]
+            use #p::{NoSpectaType as _, SpectaType as _};
+            (&&#p::TypeProbe::<#ty>(::std::marker::PhantomData)).datatype(types)
+        }
+    }
+}
+
+fn last_ident_is(ty: &Type, name: &str) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
+}
+
+/// The `T` and `E` of a `Result<T, E>` return type.
+fn result_types(ty: &Type) -> Option<(Type, Option<Type>)> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    });
+    let ok = types.next()?;
+    Some((ok, types.next()))
+}
+
 fn meta(sig: &Signature, attrs: &[Attribute]) -> syn::Result<TokenStream2> {
     let p = quote!(::switchboard::__private);
+    let unit: Type = syn::parse_quote!(());
+    let (ok, error) = match &sig.output {
+        ReturnType::Default => (unit, None),
+        ReturnType::Type(_, ty) => result_types(ty).unwrap_or(((**ty).clone(), None)),
+    };
+    let stream = last_ident_is(&ok, "Stream");
+    let ok_fn = type_fn(&ok);
+    let error_fn = match &error {
+        Some(e) => {
+            let f = type_fn(e);
+            quote!(::std::option::Option::Some(#f))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     let name = sig.ident.to_string();
     let doc = docs(attrs);
     let returns = match &sig.output {
@@ -217,10 +264,19 @@ fn meta(sig: &Signature, attrs: &[Attribute]) -> syn::Result<TokenStream2> {
         let n = a.ident.to_string();
         let ty = &a.ty;
         let text = type_text(ty);
-        quote!(#p::ArgMeta { name: #n, ty: #text, from_payload: <#ty as #p::CommandArg>::FROM_PAYLOAD })
+        let datatype = type_fn(ty);
+        quote!(#p::ArgMeta { name: #n, ty: #text, from_payload: <#ty as #p::CommandArg>::FROM_PAYLOAD, datatype: #datatype })
     });
     Ok(quote! {
-        #p::HandlerMeta { name: #name, docs: #doc, args: &[#(#args),*], returns: #returns }
+        #p::HandlerMeta {
+            name: #name,
+            docs: #doc,
+            args: &[#(#args),*],
+            returns: #returns,
+            ok: #ok_fn,
+            error: #error_fn,
+            stream: #stream,
+        }
     })
 }
 
