@@ -1,0 +1,250 @@
+/**
+ * The webview bridge transport: how a page talks to `switchboard-runtime-wry`.
+ *
+ * - Calls: `POST {base}/ipc` with one encoded frame as the body and **no** `Content-Type`
+ *   (a CORS-simple request, no preflight). `200` carries the direct answer (one frame),
+ *   `204` means none is due.
+ * - Push: one `POST {base}/poll` (empty body) is kept outstanding; the host answers it when
+ *   frames are queued, with a batch (PROTOCOL.md §7), and the client polls again at once.
+ *   Errors and instant empty answers back off (50 ms doubling to 2 s), never a hot loop.
+ * - Fallback, when `fetch` to the scheme fails: `window.ipc.postMessage(base64(frame))`,
+ *   answered by the host evaluating `window.__SWITCHBOARD_RECEIVE__("<base64 frame or batch>")`,
+ *   which this module installs (the host may use it for pushes in either mode).
+ *
+ * `base` is `switchboard://localhost` on Linux and macOS, `http://switchboard.localhost` on
+ * Windows and Android, or `window.__SWITCHBOARD_BRIDGE__.base` when the runtime sets it.
+ *
+ * @example
+ * ```ts
+ * import { bridgeTransport, connect } from "@switchboard/client";
+ * const client = await connect(bridgeTransport());
+ * ```
+ * @module
+ */
+
+import { SwitchboardError } from "./errors.js";
+import { PushReceivers, type Transport } from "./transport.js";
+
+/** What the bridge reads from (and installs on) the page's global object. */
+export interface BridgeGlobals {
+  /** Set by the runtime's init script to override the base URL. */
+  __SWITCHBOARD_BRIDGE__?: { base?: string };
+  /** Installed by this module: the host's evaluate-script delivery path. */
+  __SWITCHBOARD_RECEIVE__?: (base64: string) => void;
+  /** wry's string channel to the host. */
+  ipc?: { postMessage(message: string): void };
+  /** For platform detection. */
+  navigator?: { userAgent?: string };
+}
+
+/** Options of {@link bridgeTransport}. */
+export interface BridgeOptions {
+  /** The base URL (default: {@link bridgeBase}). */
+  base?: string;
+  /** The `fetch` to use (default: the global one). */
+  fetch?: typeof fetch;
+  /** The global object to read and install hooks on (default: `globalThis`). */
+  global?: BridgeGlobals;
+  /** Start in the `postMessage` fallback instead of trying `fetch` first. */
+  forcePostMessage?: boolean;
+}
+
+/** A bridge transport, with its current mode for diagnostics. */
+export interface BridgeTransport extends Transport {
+  /** `"fetch"` while the custom scheme works, `"postMessage"` after falling back. */
+  readonly mode: "fetch" | "postMessage";
+}
+
+const MIN_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 2000;
+/** A poll answered faster than this with nothing in it counts as a failure (no hot loop). */
+const INSTANT_MS = 20;
+
+/**
+ * The bridge's base URL for this platform: `window.__SWITCHBOARD_BRIDGE__.base` if set,
+ * else `http://switchboard.localhost` on Windows/Android, `switchboard://localhost` elsewhere.
+ *
+ * @example
+ * ```ts
+ * bridgeBase({ navigator: { userAgent: "Mozilla/5.0 (Windows NT 10.0)" } }); // "http://switchboard.localhost"
+ * ```
+ */
+export function bridgeBase(global: BridgeGlobals = globalThis as BridgeGlobals): string {
+  const configured = global.__SWITCHBOARD_BRIDGE__?.base;
+  if (typeof configured === "string" && configured !== "") return configured.replace(/\/+$/, "");
+  const ua = global.navigator?.userAgent ?? "";
+  return /Windows|Android/i.test(ua) ? "http://switchboard.localhost" : "switchboard://localhost";
+}
+
+/** Standard base64 of `bytes` (chunked, safe for large frames). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** Bytes of standard base64 `text`; throws `malformed` on bad input. */
+export function fromBase64(text: string): Uint8Array {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new SwitchboardError("malformed", "pushed data is not valid base64");
+  }
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+// Every live bridge transport of the page, fed by the one `__SWITCHBOARD_RECEIVE__`.
+const sinks = new Map<BridgeGlobals, Set<(bytes: Uint8Array) => void>>();
+
+function installReceiver(global: BridgeGlobals, sink: (bytes: Uint8Array) => void): () => void {
+  let set = sinks.get(global);
+  if (set === undefined) {
+    const fresh = new Set<(bytes: Uint8Array) => void>();
+    set = fresh;
+    sinks.set(global, fresh);
+    global.__SWITCHBOARD_RECEIVE__ = (base64: string): void => {
+      const bytes = fromBase64(base64);
+      for (const deliver of [...fresh]) deliver(bytes);
+    };
+  }
+  set.add(sink);
+  const mine = set;
+  return () => {
+    mine.delete(sink);
+  };
+}
+
+/**
+ * The transport to `switchboard-runtime-wry`'s bridge (see the module docs for the wire
+ * contract). The poll loop runs while someone listens for pushes.
+ *
+ * @example
+ * ```ts
+ * const t = bridgeTransport({ base: "switchboard://localhost" });
+ * const stop = t.onPush((frame) => console.log(frame.length));
+ * ```
+ */
+export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
+  const global = opts.global ?? (globalThis as BridgeGlobals);
+  const base = opts.base ?? bridgeBase(global);
+  const doFetch: typeof fetch | undefined = opts.fetch ?? (typeof fetch === "function" ? fetch.bind(globalThis) : undefined);
+  let mode: "fetch" | "postMessage" = opts.forcePostMessage === true || doFetch === undefined ? "postMessage" : "fetch";
+  const receivers = new PushReceivers();
+  let closed = false;
+  let polling = false;
+  let pollAbort: AbortController | null = null;
+  const removeReceiver = installReceiver(global, (bytes) => {
+    if (!closed) receivers.deliver(bytes);
+  });
+
+  const postMessage = (frame: Uint8Array): null => {
+    const ipc = global.ipc;
+    if (ipc === undefined || typeof ipc.postMessage !== "function") {
+      throw new SwitchboardError("internal", "no bridge: fetch to the scheme failed and window.ipc is missing");
+    }
+    ipc.postMessage(toBase64(frame));
+    return null;
+  };
+
+  // Switches to the postMessage path for good, if the page has one.
+  const fallBack = (): boolean => {
+    if (global.ipc === undefined) return false;
+    if (mode !== "postMessage") {
+      mode = "postMessage";
+      pollAbort?.abort();
+    }
+    return true;
+  };
+
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  const pollLoop = async (): Promise<void> => {
+    if (polling) return;
+    polling = true;
+    let backoff = 0;
+    let everWorked = false;
+    try {
+      while (!closed && mode === "fetch" && receivers.size > 0 && doFetch !== undefined) {
+        const started = Date.now();
+        let delivered = false;
+        pollAbort = new AbortController();
+        try {
+          const res = await doFetch(`${base}/poll`, { method: "POST", signal: pollAbort.signal });
+          everWorked = true;
+          if (res.status === 200) {
+            const body = new Uint8Array(await res.arrayBuffer());
+            if (body.length > 0 && !closed) {
+              receivers.deliver(body);
+              delivered = true;
+            }
+          } else if (res.status !== 204) {
+            await res.arrayBuffer().catch(() => undefined);
+            backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));
+            await sleep(backoff);
+            continue;
+          }
+        } catch {
+          if (closed || mode !== "fetch") break;
+          if (!everWorked && fallBack()) break;
+          backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));
+          await sleep(backoff);
+          continue;
+        }
+        if (delivered || Date.now() - started >= INSTANT_MS) {
+          backoff = 0;
+        } else {
+          backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));
+          await sleep(backoff);
+        }
+      }
+    } finally {
+      polling = false;
+      pollAbort = null;
+    }
+  };
+
+  return {
+    get mode() {
+      return mode;
+    },
+    async send(frame: Uint8Array): Promise<Uint8Array | null> {
+      if (closed) throw new SwitchboardError("window_closed", "the bridge transport is closed");
+      if (mode === "fetch" && doFetch !== undefined) {
+        let res: Response | undefined;
+        try {
+          res = await doFetch(`${base}/ipc`, { method: "POST", body: frame as Uint8Array<ArrayBuffer> });
+        } catch (e) {
+          if (!fallBack()) {
+            throw new SwitchboardError("internal", `bridge unreachable at ${base}/ipc: ${e instanceof Error ? e.message : String(e)}`, {
+              cause: e,
+            });
+          }
+        }
+        if (res !== undefined) {
+          if (res.status === 204) return null;
+          const body = new Uint8Array(await res.arrayBuffer());
+          if (res.status === 200) return body.length > 0 ? body : null;
+          throw new SwitchboardError("internal", `the bridge answered HTTP ${res.status}`);
+        }
+      }
+      return postMessage(frame);
+    },
+    onPush(cb: (frame: Uint8Array) => void): () => void {
+      const remove = receivers.add(cb);
+      if (mode === "fetch") void pollLoop();
+      return remove;
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      pollAbort?.abort();
+      receivers.clear();
+      removeReceiver();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * `@switchboard/client`: the webview client of the Switchboard message bus.
+ *
+ * @example
+ * ```ts
+ * import { connect } from "@switchboard/client";
+ * const client = await connect();
+ * console.log(await client.invoke<string>("cmd:greet", { name: "Ada" }));
+ * ```
+ * @module
+ */
+
+export {
+  type BridgeGlobals,
+  type BridgeOptions,
+  type BridgeTransport,
+  bridgeBase,
+  bridgeTransport,
+  fromBase64,
+  toBase64,
+} from "./bridge.js";
+export { type ConnectOptions, type InvokeOptions, type SessionInfo, Client, connect, fromWireError } from "./client.js";
+export {
+  type DecodeLimits,
+  DEFAULT_LIMITS,
+  decodeFrame,
+  decodePayload,
+  encodeBatch,
+  encodeFrame,
+  encodePayload,
+  isBatch,
+  splitBatch,
+} from "./codec.js";
+export {
+  type ErrorCode,
+  type KnownErrorCode,
+  type SwitchboardErrorOptions,
+  ERROR_CODES,
+  SwitchboardError,
+  isSwitchboardError,
+} from "./errors.js";
+export { type EventMeta, type Listener, type Unlisten } from "./events.js";
+export * from "./frames.js";
+export { type StreamOptions, Stream } from "./stream.js";
+export { type MemoryHost, type MemoryTransport, type Transport, memoryTransport } from "./transport.js";

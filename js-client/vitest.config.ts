@@ -1,0 +1,50 @@
+import { fileURLToPath } from "node:url";
+
+import { playwright } from "@vitest/browser-playwright";
+import { defineConfig } from "vitest/config";
+
+// The golden vectors live in the protocol crate; both projects read the same files.
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
+// Debian's Chromium, never a downloaded browser.
+const chromium = playwright({
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+    ],
+  },
+});
+
+export default defineConfig({
+  server: { fs: { allow: [repoRoot] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: "node", environment: "node", include: ["test/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "chromium",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.node.test.ts"],
+          browser: {
+            enabled: true,
+            provider: chromium,
+            headless: true,
+            screenshotFailures: false,
+            instances: [{ browser: "chromium" }],
+          },
+        },
+      },
+    ],
+  },
+});
