@@ -182,7 +182,12 @@ fn call_body(sig: &Signature, callee: TokenStream2) -> syn::Result<TokenStream2>
             }
         }
     } else {
-        quote!(#p::IntoReply::into_reply(__out))
+        match &sig.output {
+            ReturnType::Type(_, ty) => {
+                quote::quote_spanned!(ty.span() => #p::IntoReply::into_reply(__out))
+            }
+            ReturnType::Default => quote!(#p::IntoReply::into_reply(__out)),
+        }
     };
     Ok(quote! {
         let __args = match __call.args() {

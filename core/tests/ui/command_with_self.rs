@@ -1,0 +1,10 @@
+struct S;
+
+impl S {
+    #[switchboard::command]
+    fn method(&self) -> u32 {
+        1
+    }
+}
+
+fn main() {}

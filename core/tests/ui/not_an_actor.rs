@@ -1,0 +1,6 @@
+#[derive(Clone)]
+struct Plain;
+
+fn main() {
+    let _ = switchboard::App::builder().actor("plain", Plain);
+}

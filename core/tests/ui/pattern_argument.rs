@@ -1,0 +1,6 @@
+#[switchboard::command]
+fn pair((a, b): (u32, u32)) -> u32 {
+    a + b
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+struct Opaque;
+
+#[switchboard::command]
+fn gives() -> Opaque {
+    Opaque
+}
+
+fn main() {}
