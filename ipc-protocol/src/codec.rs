@@ -2,7 +2,8 @@
 //!
 //! Encoding is infallible and canonical: the same frame always gives the same bytes, the
 //! ones pinned by the golden vectors. Decoding checks the whole input's structure first
-//! ([`scan`](crate::scan)), then reads each field with its exact type; a bad frame yields a
+//! (each value with [`scan`](crate::scan()) as its key is located, then no trailing bytes),
+//! then reads each field with its exact type; a bad frame yields a
 //! typed [`DecodeError`], never a panic, and nothing is allocated from a length before the
 //! bytes it announces are known to be there.
 //!

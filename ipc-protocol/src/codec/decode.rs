@@ -1,6 +1,7 @@
 //! The strict envelope decoder (PROTOCOL.md §1 "Also accepted" and "Rejected"), written by
-//! hand over MessagePack markers. The whole input is first checked by [`scan`]; then the
-//! top map's keys are located once, and each field is read with its exact type.
+//! hand over MessagePack markers, in one pass over the top map: each key is read and each
+//! value's structure checked by [`scan`] (depth, every length against the bytes left) as
+//! the key is located; only when the whole map passed is each field read with its exact type.
 
 use std::collections::HashSet;
 

@@ -4,7 +4,7 @@ use crate::address::NameError;
 use crate::error::{ErrorCode, IntoWireError, WireError};
 use crate::frame::RequestId;
 
-/// Why bytes did not decode into a [`Frame`](crate::Frame) (or did not pass [`scan`](crate::scan)).
+/// Why bytes did not decode into a [`Frame`](crate::Frame) (or did not pass [`scan`](crate::scan())).
 ///
 /// Every variant maps to a stable wire code with [`DecodeError::code`]; when the frame's
 /// `id` could be read, [`DecodeError::request_id`] returns it so the host can answer the
