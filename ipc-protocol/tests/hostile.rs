@@ -258,3 +258,29 @@ fn counting_allocator_sees_a_large_allocation() {
     assert!(v.capacity() >= 1 << 20);
     assert!(largest >= 1 << 20 && total >= 1 << 20);
 }
+
+#[test]
+fn a_max_size_frame_decodes_without_copying_its_payload() {
+    let limits = Limits::default();
+    let frame = Frame::StreamItem(StreamItem {
+        id: RequestId::new(1).unwrap(),
+        seq: 0,
+        payload: Bytes::from(vec![0x2a; limits.max_frame - 64]),
+    });
+    let wire = Bytes::from(frame.encode());
+    assert!(wire.len() <= limits.max_frame);
+    let start = Instant::now();
+    let (decoded, largest, total) = measured(|| Frame::decode(&wire, &limits));
+    let elapsed = start.elapsed();
+    let Ok(Frame::StreamItem(item)) = decoded else {
+        panic!("a max-size frame decodes")
+    };
+    assert_eq!(item.payload.len(), limits.max_frame - 64);
+    assert_eq!(
+        item.payload.as_ptr(),
+        wire[wire.len() - item.payload.len()..].as_ptr()
+    );
+    assert!(largest <= 4096 && total <= 4096, "allocated {total} bytes");
+    // one bin32 header to skip: no walk over the 64 MiB
+    assert!(elapsed < Duration::from_millis(50), "took {elapsed:?}");
+}
