@@ -90,6 +90,8 @@ fn main() {
         "cmd:open_window",
         "event:news",
         "window:second.*",
+        "window:main.*",
+        "event:window/main/*",
     ];
     let app = runtime
         .configure(App::builder())

@@ -26,10 +26,6 @@ use crate::window::{self, Applied, OpenWindow};
 /// The JS client, injected into every frame before the page's own scripts.
 const CLIENT_SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/switchboard.iife.js"));
 
-/// Hides WebKit's message handlers from subframes: wry's `postMessage` channel cannot tell
-/// an iframe from the top frame, so only the top frame may use it.
-const SUBFRAME_GUARD: &str = "if (window !== window.top) { try { Object.defineProperty(window, 'webkit', { value: undefined, configurable: false }); } catch (e) {} }";
-
 /// The environment variable naming a dev server to load instead of the embedded frontend.
 pub const DEV_URL_ENV: &str = "SWITCHBOARD_DEV_URL";
 
@@ -443,10 +439,11 @@ impl Ui {
         let deliver: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |script| {
             let _ = proxy.send_event(UiEvent::Eval(deliver_label.clone(), script));
         });
+        let ipc_guard = link.ipc_guard_script();
         let mut builder = WebViewBuilder::new_with_web_context(&mut self.web_context)
             .with_id(label.as_str())
             .with_url(&url)
-            .with_initialization_script_for_main_only(SUBFRAME_GUARD, false)
+            .with_initialization_script_for_main_only(ipc_guard, true)
             .with_initialization_script_for_main_only(CLIENT_SCRIPT, false)
             .with_devtools(cfg!(debug_assertions))
             .with_on_page_load_handler(move |event, url| {

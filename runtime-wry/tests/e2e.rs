@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::{serial, Driver, Server};
+use support::{serial, x_window_names, Driver, Server};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -166,6 +166,8 @@ const EVIL_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><scr
   catch (e) { show('fetch', 'refused: ' + (e.code || 'network')); }
   const handlers = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.ipc;
   if (!handlers) { show('post', 'refused: no message handler'); return; }
+  // a raw request without hello: it must not ride on another session's handshake
+  handlers.postMessage(SB.b64(SB.encode({ v: 1, k: 'request', id: 4242, to: 'cmd:greet', method: '', payload: SB.encode({ name: 'raw' }) })));
   const timeout = new Promise((r) => setTimeout(() => r('refused: no answer'), 3000));
   const attempt = SB.invokeViaPost('cmd:greet', { name: 'mallory' }, (t) => handlers.postMessage(t))
     .then((v) => 'reached: ' + v, (e) => 'refused: ' + (e.code || 'error'));
@@ -232,4 +234,78 @@ fn the_post_message_fallback_answers_through_evaluate_script() {
          SB.invokeViaPost('cmd:greet', { name: 'Post' }).then(v => done({ ok: v }), e => done({ code: e.code }));",
     );
     assert_eq!(answer, json!({ "ok": "Hello, Post! (from Rust)" }));
+    // the channel's guard must survive garbage collection (WebKit recreates wrappers)
+    let many = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         (async () => { let junk = []; \
+           for (let i = 0; i < 300; i++) { await SB.invokeViaPost('cmd:hits', {}); junk.push(new Array(2000).fill(i)); if (junk.length > 20) junk = []; } \
+           return 'ok'; })().then(done, e => done(e.code + ': ' + e.message));",
+    );
+    assert_eq!(many, json!("ok"));
+}
+
+#[test]
+fn window_commands_reach_the_window_and_its_events_reach_the_page() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    let resized = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         (async () => { \
+           const seen = []; \
+           await SB.listen('window/main/resized', (e) => seen.push(e)); \
+           await SB.invoke('window:main', { width: 500, height: 400 }, 'set_size'); \
+           await SB.invoke('window:main', { title: 'renamed by a command' }, 'set_title'); \
+           const t0 = Date.now(); \
+           while (Date.now() - t0 < 10000 && !(window.innerWidth === 500 && seen.some(e => e.resized && e.resized.width === 500))) \
+             await new Promise(r => setTimeout(r, 20)); \
+           return { inner: [window.innerWidth, window.innerHeight], last: seen[seen.length - 1] || null }; \
+         })().then(done, e => done({ error: e.code + ': ' + e.message }));",
+    );
+    assert_eq!(resized["inner"], json!([500, 400]), "{resized}");
+    assert_eq!(
+        resized["last"],
+        json!({ "resized": { "width": 500, "height": 400 } }),
+        "{resized}"
+    );
+    let deadline = std::time::Instant::now() + WAIT;
+    while !x_window_names().contains("\"renamed by a command\"") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the X window title never changed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // a command for a window that does not exist is answered, not dropped
+    let ghost = invoke(&driver, "window:nosuch", json!({}));
+    assert!(ghost["code"].is_string(), "{ghost}");
+}
+
+/// A dev server's page: the runtime loads it instead of the embedded frontend and counts
+/// its origin as the app's own.
+const DEV_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><script>{client}</script></head>
+<body><h1 id="label">main</h1><p id="reply"></p><script>
+SB.invoke('cmd:greet', { name: 'dev server' })
+  .then((v) => { document.getElementById('reply').textContent = v; },
+        (e) => { document.getElementById('reply').textContent = 'error ' + e.code + ': ' + e.message; });
+</script></body></html>"#;
+
+#[test]
+fn dev_mode_loads_the_dev_server_and_trusts_its_origin() {
+    let _serial = serial();
+    let server = Server::start(DEV_PAGE);
+    let dev_url = format!("http://127.0.0.1:{}/", server.port);
+    let driver = Driver::start_with(&[("SWITCHBOARD_DEV_URL", dev_url.as_str())]);
+    driver.switch_to_label("main");
+    let href = driver.run("return location.href;");
+    assert!(
+        href.as_str().unwrap_or("").starts_with(&dev_url),
+        "the page came from {href}, not the dev server"
+    );
+    let reply = driver.wait_for(
+        "the dev page's greeting",
+        "return document.getElementById('reply').textContent;",
+        WAIT,
+    );
+    assert_eq!(reply, json!("Hello, dev server! (from Rust)"));
 }

@@ -71,6 +71,8 @@ pub(crate) type Connect = Box<dyn Fn(&str, bool) -> Arc<dyn BusSession> + Send +
 pub(crate) struct WindowLink {
     pub(crate) label: String,
     pub(crate) outbox: Arc<Outbox>,
+    /// Prefix of every `postMessage` from this window's top frame (see [`ipc_guard_script`]).
+    ipc_token: String,
     page_origin: Mutex<Option<Origin>>,
     sessions: Mutex<HashMap<(String, bool), Arc<dyn BusSession>>>,
     connect: Connect,
@@ -86,10 +88,17 @@ impl WindowLink {
         Self {
             label,
             outbox,
+            ipc_token: uuid::Uuid::new_v4().simple().to_string(),
             page_origin: Mutex::new(Origin::parse(page_url)),
             sessions: Mutex::new(HashMap::new()),
             connect,
         }
+    }
+
+    /// The init script (top frame only) that makes the top frame's `window.ipc.postMessage`
+    /// carry this window's secret token.
+    pub(crate) fn ipc_guard_script(&self) -> String {
+        ipc_guard_script(&self.ipc_token)
     }
 
     /// The top page navigated (UI thread, page-load handler).
@@ -300,6 +309,14 @@ impl Bridge {
         deliver: Arc<dyn Fn(String) + Send + Sync>,
     ) {
         let Some(link) = self.link(label) else { return };
+        // wry cannot tell which frame posted: only the top frame knows the token
+        let Some(message) = message
+            .strip_prefix(link.ipc_token.as_str())
+            .and_then(|m| m.strip_prefix(':'))
+        else {
+            tracing::warn!(window = %link.label, "postMessage without this window's token dropped (an iframe?)");
+            return;
+        };
         let origin = Origin::parse(page_url);
         let bytes = match base64::engine::general_purpose::STANDARD.decode(message.trim()) {
             Ok(bytes) => Bytes::from(bytes),
@@ -338,6 +355,25 @@ impl Bridge {
             span,
         ));
     }
+}
+
+/// wry's `window.ipc.postMessage` (top frame only) posts to WebKit's `ipc` message handler,
+/// which every frame of the page can reach, and wry reports the top frame's URL for all of
+/// them. This script, run in the top frame before the page, shadows
+/// `window.webkit.messageHandlers` there (`window.webkit` itself cannot be replaced: it is a
+/// non-configurable property) by a frozen object whose `ipc` handler prefixes each message
+/// with the window's secret token. A frame of another origin cannot read the token, so its
+/// messages are dropped. The `webkit` wrapper is then kept alive from the global object:
+/// WebKit recreates a collected wrapper without the shadowing property.
+fn ipc_guard_script(token: &str) -> String {
+    format!(
+        "(function () {{ var w = window.webkit; var h = w && w.messageHandlers; var real = h && h.ipc; \
+         if (!real) return; var t = '{token}:'; \
+         var ipc = Object.freeze({{ postMessage: function (m) {{ real.postMessage(t + m); }} }}); \
+         try {{ Object.defineProperty(w, 'messageHandlers', {{ value: Object.freeze({{ ipc: ipc }}), writable: false, configurable: false }}); \
+         Object.defineProperty(window, Symbol('switchboard.ipc'), {{ value: w }}); }} \
+         catch (e) {{ console.error('switchboard: cannot guard the ipc channel', e); }} }})();"
+    )
 }
 
 /// The script that hands frames to the page's client: one call of
@@ -631,6 +667,39 @@ mod tests {
             Err(PushError::Closed)
         );
         assert!(bridge.link("main").is_none());
+    }
+
+    fn post(bridge: &Arc<Bridge>, message: &str) -> Option<String> {
+        let (tx, rx) = mpsc::channel();
+        bridge.handle_message(
+            "main",
+            "app://localhost/index.html",
+            message,
+            Arc::new(move |script| {
+                let _ = tx.send(script);
+            }),
+        );
+        rx.recv_timeout(Duration::from_millis(500)).ok()
+    }
+
+    #[test]
+    fn post_message_without_the_windows_token_is_dropped() {
+        let (bridge, _rt) = bridge();
+        let frame = base64::engine::general_purpose::STANDARD.encode(request_frame(8));
+        assert_eq!(
+            post(&bridge, &frame),
+            None,
+            "an untokened message was answered"
+        );
+        assert_eq!(post(&bridge, &format!("wrong-token:{frame}")), None);
+        let token = bridge.link("main").unwrap().ipc_token.clone();
+        let answer = post(&bridge, &format!("{token}:{frame}")).expect("no answer");
+        assert!(answer.contains(&frame), "{answer}");
+        assert!(bridge
+            .link("main")
+            .unwrap()
+            .ipc_guard_script()
+            .contains(&token));
     }
 
     #[test]

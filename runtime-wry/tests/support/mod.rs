@@ -158,6 +158,11 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 impl Driver {
     /// Start WebKitWebDriver and, through it, the app (with automation allowed).
     pub fn start() -> Driver {
+        Self::start_with(&[])
+    }
+
+    /// [`Driver::start`] with extra environment variables for the app.
+    pub fn start_with(env: &[(&str, &str)]) -> Driver {
         let display = display();
         let port = free_port();
         let pid_file =
@@ -168,6 +173,7 @@ impl Driver {
             .env("SWITCHBOARD_WEBVIEW_AUTOMATION", "1")
             .env("E2E_PID_FILE", &pid_file)
             .env_remove("SWITCHBOARD_DEV_URL")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -386,6 +392,16 @@ impl Drop for Driver {
         let _ = self.driver.wait();
         let _ = std::fs::remove_file(&self.pid_file);
     }
+}
+
+/// The names of the X windows on the test display (`xwininfo -root -tree`).
+pub fn x_window_names() -> String {
+    let out = Command::new("xwininfo")
+        .args(["-root", "-tree"])
+        .env("DISPLAY", display())
+        .output()
+        .unwrap_or_else(|e| panic!("running xwininfo (apt install x11-utils): {e}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A one-page HTTP server on 127.0.0.1 (an origin the app does not trust). Serves `page`
