@@ -4,12 +4,12 @@
 //!
 //! Environment: `E2E_PID_FILE` (write the pid there, so the test can always stop it).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_bytes::ByteBuf;
 use switchboard::{App, AppHandle, Capability, State, WindowSpec};
-use switchboard_runtime_wry::{assets, Frontend, WryRuntime, DEFAULT_CSP};
+use switchboard_runtime_wry::{assets, CloseDecision, Frontend, WryRuntime, DEFAULT_CSP};
 
 /// Calls that reached a command (the denied and untrusted ones must not count).
 #[derive(Default)]
@@ -58,6 +58,14 @@ fn burst(n: u32, topic: String, app: AppHandle) -> Result<(), String> {
     Ok(())
 }
 
+/// While set, closing the main window from the window manager is vetoed.
+static KEEP_MAIN_OPEN: AtomicBool = AtomicBool::new(false);
+
+#[switchboard::command]
+fn prevent_close(on: bool) {
+    KEEP_MAIN_OPEN.store(on, Ordering::SeqCst);
+}
+
 #[switchboard::command]
 fn open_window(label: String, url: String, app: AppHandle) -> Result<(), String> {
     let spec = WindowSpec::try_new(&label).map_err(|e| e.to_string())?;
@@ -78,7 +86,14 @@ fn main() {
     }
     let runtime = WryRuntime::new(Frontend::Embedded(assets!("e2e/frontend")))
         // the tests frame pages from a local server to check they are refused
-        .csp(format!("{DEFAULT_CSP}; frame-src http://127.0.0.1:*"));
+        .csp(format!("{DEFAULT_CSP}; frame-src http://127.0.0.1:*"))
+        .on_close_requested(|label| {
+            if label == "main" && KEEP_MAIN_OPEN.load(Ordering::SeqCst) {
+                CloseDecision::Keep
+            } else {
+                CloseDecision::Close
+            }
+        });
     let permissions = [
         "cmd:greet",
         "cmd:echo",
@@ -86,6 +101,7 @@ fn main() {
         "cmd:hits",
         "cmd:broadcast",
         "cmd:burst",
+        "cmd:prevent_close",
         "event:bench",
         "cmd:open_window",
         "event:news",
@@ -104,6 +120,7 @@ fn main() {
             hits,
             broadcast,
             burst,
+            prevent_close,
             open_window
         ])
         .capability(

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::{serial, x_window_names, Driver, Server};
+use support::{request_close, serial, x_window_names, Driver, Server};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -308,4 +308,39 @@ fn dev_mode_loads_the_dev_server_and_trusts_its_origin() {
         WAIT,
     );
     assert_eq!(reply, json!("Hello, dev server! (from Rust)"));
+}
+
+#[test]
+fn a_close_request_is_published_and_can_be_vetoed() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    let set = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         window.closeRequests = 0; \
+         SB.listen('window/main/close_requested', () => window.closeRequests++) \
+           .then(() => SB.invoke('cmd:prevent_close', { on: true })).then(() => done('ok'), e => done(e.code + ': ' + e.message));",
+    );
+    assert_eq!(set, json!("ok"));
+    request_close("e2e main");
+    driver.wait_for(
+        "the close request to reach the page",
+        "return window.closeRequests;",
+        WAIT,
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(driver.windows().len(), 2, "the vetoed window closed");
+    assert_eq!(hits(&driver), 0, "the main window stopped answering");
+
+    // without the veto, a close request closes
+    request_close("e2e second");
+    let deadline = std::time::Instant::now() + WAIT;
+    while driver.windows().len() != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "window `second` did not close"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(driver.app_alive());
 }

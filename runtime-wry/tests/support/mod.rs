@@ -404,6 +404,42 @@ pub fn x_window_names() -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Ask the window manager's way for the X window titled `title` to close: send it
+/// `WM_PROTOCOLS`/`WM_DELETE_WINDOW`, as a close button does.
+pub fn request_close(title: &str) {
+    let tree = x_window_names();
+    let needle = format!("\"{title}\"");
+    let id = tree
+        .lines()
+        .find(|l| l.contains(&needle))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|hex| u64::from_str_radix(hex.trim_start_matches("0x"), 16).ok())
+        .unwrap_or_else(|| panic!("no X window titled {title:?}"));
+    let display = std::ffi::CString::new(display()).unwrap_or_default();
+    let xlib = x11_dl::xlib::Xlib::open().unwrap_or_else(|e| panic!("loading libX11: {e}"));
+    // SAFETY: plain Xlib calls on a display we open and close here; the event is fully
+    // initialised before it is sent.
+    unsafe {
+        let dpy = (xlib.XOpenDisplay)(display.as_ptr());
+        assert!(!dpy.is_null(), "cannot open the X display");
+        let protocols = (xlib.XInternAtom)(dpy, c"WM_PROTOCOLS".as_ptr(), 0);
+        let delete = (xlib.XInternAtom)(dpy, c"WM_DELETE_WINDOW".as_ptr(), 0);
+        let mut event: x11_dl::xlib::XEvent = std::mem::zeroed();
+        event.client_message.type_ = x11_dl::xlib::ClientMessage;
+        event.client_message.window = id;
+        event.client_message.message_type = protocols;
+        event.client_message.format = 32;
+        event.client_message.data.set_long(0, delete as i64);
+        event
+            .client_message
+            .data
+            .set_long(1, x11_dl::xlib::CurrentTime as i64);
+        (xlib.XSendEvent)(dpy, id, 0, x11_dl::xlib::NoEventMask, &mut event);
+        (xlib.XFlush)(dpy);
+        (xlib.XCloseDisplay)(dpy);
+    }
+}
+
 /// A one-page HTTP server on 127.0.0.1 (an origin the app does not trust). Serves `page`
 /// at every path, with the e2e client inlined where `{client}` appears.
 pub struct Server {
