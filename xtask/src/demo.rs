@@ -64,7 +64,12 @@ pub(crate) fn run() -> Result<(), String> {
 
 /// Build the example and return its executable's path.
 fn build() -> Result<String, String> {
-    let mut cmd = cargo(&["build", "-p", PACKAGE, "--message-format=json-render-diagnostics"]);
+    let mut cmd = cargo(&[
+        "build",
+        "-p",
+        PACKAGE,
+        "--message-format=json-render-diagnostics",
+    ]);
     let what = describe(&cmd);
     let (ok, lines) = stdout_lines(&mut cmd)?;
     if !ok {

@@ -20,7 +20,8 @@ mod test;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <demo | test | deps | bench | vectors [--check]>";
+const USAGE: &str =
+    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | vectors [--check]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
         Some("demo") => demo::run(),
         Some("test") => test::run(),
         Some("deps") => deps::ensure(deps::Need::Test),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -48,14 +49,18 @@ fn main() -> ExitCode {
 /// The workspace root (the parent of this crate's folder).
 pub(crate) fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or(manifest)
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
 fn vectors(check: bool) -> Result<(), String> {
-    let mut cmd = run::cargo(&["run", "--quiet", "-p", "switchboard-protocol", "--example", "vectors"]);
+    let mut cmd = run::cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "switchboard-protocol",
+        "--example",
+        "vectors",
+    ]);
     if check {
         cmd.args(["--", "--check"]);
     }

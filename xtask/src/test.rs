@@ -49,13 +49,25 @@ pub(crate) fn run() -> Result<(), String> {
             }
             failures.push(name.to_owned());
         }
-        println!("xtask: {name}: {} passed, {} failed", tally.passed, tally.failed);
+        println!(
+            "xtask: {name}: {} passed, {} failed",
+            tally.passed, tally.failed
+        );
         total.add(tally);
     };
 
     step(
         "golden vectors are current",
-        cargo(&["run", "--quiet", "-p", "switchboard-protocol", "--example", "vectors", "--", "--check"]),
+        cargo(&[
+            "run",
+            "--quiet",
+            "-p",
+            "switchboard-protocol",
+            "--example",
+            "vectors",
+            "--",
+            "--check",
+        ]),
         |_| Tally::default(),
     );
     step(
@@ -70,9 +82,19 @@ pub(crate) fn run() -> Result<(), String> {
             cmd.args(["run", "--silent", script]).current_dir(&js);
             cmd
         };
-        step("js client tests (node + chromium)", npm("test"), parse_vitest);
-        step("js client type check", npm("typecheck"), |_| Tally::default());
-        step("committed client bundle is current", npm("check:bundle"), |_| Tally::default());
+        step(
+            "js client tests (node + chromium)",
+            npm("test"),
+            parse_vitest,
+        );
+        step("js client type check", npm("typecheck"), |_| {
+            Tally::default()
+        });
+        step(
+            "committed client bundle is current",
+            npm("check:bundle"),
+            |_| Tally::default(),
+        );
     }
     drop(display);
 
@@ -158,7 +180,13 @@ mod tests {
              running 3 tests\n\
              test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out",
         );
-        assert_eq!(parse_cargo(&out), Tally { passed: 14, failed: 1 });
+        assert_eq!(
+            parse_cargo(&out),
+            Tally {
+                passed: 14,
+                failed: 1
+            }
+        );
     }
 
     #[test]
@@ -166,6 +194,12 @@ mod tests {
         let out = lines(
             " Test Files  1 failed | 3 passed (4)\n\x1b[2m      Tests \x1b[22m \x1b[1m\x1b[31m2 failed\x1b[39m\x1b[22m\x1b[2m | \x1b[22m\x1b[1m\x1b[32m40 passed\x1b[39m\x1b[22m (42)",
         );
-        assert_eq!(parse_vitest(&out), Tally { passed: 40, failed: 2 });
+        assert_eq!(
+            parse_vitest(&out),
+            Tally {
+                passed: 40,
+                failed: 2
+            }
+        );
     }
 }

@@ -90,11 +90,11 @@ async function bulk(a) {
 async function main(a) {
   const role = new URLSearchParams(location.search).get("role") || "main";
   if (role === "listener") {
-    a.listen();
+    await a.listen();
     await a.ready();
     return;
   }
-  a.listen();
+  await a.listen();
   try {
     await a.ping(0);
     a.report({ workload: "first_ping" });

@@ -26,6 +26,16 @@ struct Run {
     inner_floor: Option<f64>,
 }
 
+/// One row of the table: the medians and the runs behind them.
+struct Figure {
+    workload: String,
+    switchboard: f64,
+    floor: f64,
+    unit: String,
+    switchboard_runs: Vec<f64>,
+    floor_runs: Vec<f64>,
+}
+
 struct Target {
     workload: &'static str,
     /// The ratio switchboard / floor must be at most (`lower` is better) or at least (`higher`).
@@ -124,14 +134,14 @@ fn main() {
     let mut rows = Vec::new();
     println!();
     println!(
-        "{:<16} {:>14} {:>14} {:>8}  {:<20} {}",
-        "workload", "switchboard", "floor", "ratio", "target", "unit"
+        "{:<16} {:>14} {:>14} {:>8}  {:<20} unit",
+        "workload", "switchboard", "floor", "ratio", "target"
     );
     let workloads: Vec<String> = runs[1]
         .first()
         .map(|r| r.figures.keys().cloned().collect())
         .unwrap_or_default();
-    let mut all: Vec<(String, f64, f64, String, Vec<f64>, Vec<f64>)> = Vec::new();
+    let mut all: Vec<Figure> = Vec::new();
     for w in &workloads {
         let sb: Vec<f64> = runs[1]
             .iter()
@@ -146,21 +156,29 @@ fn main() {
                 .filter_map(|r| r.figures.get(w).map(|f| f.0))
                 .collect()
         };
-        all.push((w.clone(), median(&sb), median(&floor), unit, sb, floor));
+        all.push(Figure {
+            workload: w.clone(),
+            switchboard: median(&sb),
+            floor: median(&floor),
+            unit,
+            switchboard_runs: sb,
+            floor_runs: floor,
+        });
     }
     if let (Some(floor), Some(sb)) = (sizes[0], sizes[1]) {
         let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-        all.push((
-            "binary_size".into(),
-            mib(sb),
-            mib(floor),
-            "MiB".into(),
-            vec![mib(sb)],
-            vec![mib(floor)],
-        ));
+        all.push(Figure {
+            workload: "binary_size".into(),
+            switchboard: mib(sb),
+            floor: mib(floor),
+            unit: "MiB".into(),
+            switchboard_runs: vec![mib(sb)],
+            floor_runs: vec![mib(floor)],
+        });
     }
     let mut missed = 0;
-    for (w, sb, floor, unit, sb_runs, floor_runs) in &all {
+    for f in &all {
+        let (w, sb, floor, unit) = (&f.workload, f.switchboard, f.floor, &f.unit);
         let ratio = sb / floor;
         let target = TARGETS.iter().find(|t| t.workload == w);
         let (text, met) = match target {
@@ -182,7 +200,7 @@ fn main() {
         );
         rows.push(json!({
             "workload": w, "figure": sb, "unit": unit, "floor": floor, "ratio": ratio,
-            "target": text, "met": met, "runs": sb_runs, "floor_runs": floor_runs,
+            "target": text, "met": met, "runs": f.switchboard_runs, "floor_runs": f.floor_runs,
         }));
     }
     let report = json!({
