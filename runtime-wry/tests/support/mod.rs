@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 /// How long one WebDriver command may take (session creation included).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The app under test, built by cargo for this package's integration tests.
-pub const APP: &str = env!("CARGO_BIN_EXE_switchboard-e2e-app");
+/// The runtime's e2e app, when these helpers are compiled into its package's tests.
+pub const APP: Option<&str> = option_env!("CARGO_BIN_EXE_switchboard-e2e-app");
 
 /// Tests share one display; they run one at a time (each starts its own app).
 pub fn serial() -> MutexGuard<'static, ()> {
@@ -156,13 +156,21 @@ pub struct Driver {
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Driver {
-    /// Start WebKitWebDriver and, through it, the app (with automation allowed).
+    /// Start WebKitWebDriver and, through it, the e2e app (with automation allowed).
     pub fn start() -> Driver {
         Self::start_with(&[])
     }
 
     /// [`Driver::start`] with extra environment variables for the app.
     pub fn start_with(env: &[(&str, &str)]) -> Driver {
+        Self::launch(
+            APP.unwrap_or_else(|| panic!("the e2e app is not built here")),
+            env,
+        )
+    }
+
+    /// Start WebKitWebDriver and, through it, the app at `binary`.
+    pub fn launch(binary: &str, env: &[(&str, &str)]) -> Driver {
         let display = display();
         let port = free_port();
         let pid_file =
@@ -172,6 +180,10 @@ impl Driver {
             .env("DISPLAY", &display)
             .env("SWITCHBOARD_WEBVIEW_AUTOMATION", "1")
             .env("E2E_PID_FILE", &pid_file)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .env_remove("SWITCHBOARD_DEV_URL")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
@@ -195,7 +207,7 @@ impl Driver {
             pid_file,
         };
         let caps = json!({ "capabilities": { "alwaysMatch": {
-            "webkitgtk:browserOptions": { "binary": APP, "args": [] }
+            "webkitgtk:browserOptions": { "binary": binary, "args": [] }
         } } });
         let value = this.raw("POST", "/session", Some(&caps));
         this.session = value["sessionId"]
@@ -281,11 +293,14 @@ impl Driver {
     pub fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css);
         self.call("POST", &format!("/element/{id}/clear"), Some(&json!({})));
-        self.call(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(&json!({ "text": text })),
-        );
+        if !text.is_empty() {
+            // WebKitWebDriver refuses an empty `text`
+            self.call(
+                "POST",
+                &format!("/element/{id}/value"),
+                Some(&json!({ "text": text })),
+            );
+        }
     }
 
     /// Click an element.
@@ -322,19 +337,25 @@ impl Driver {
 
     /// Switch to the window whose `#label` heading reads `label` (waits for it to exist).
     pub fn switch_to_label(&self, label: &str) {
+        self.switch_to_where(
+            &format!("window `{label}`"),
+            &format!(
+                "const l = document.getElementById('label'); return !!l && l.textContent === {label:?};"
+            ),
+        );
+    }
+
+    /// Switch to the first window where `script` returns `true` (waits up to 20 s).
+    pub fn switch_to_where(&self, what: &str, script: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             for handle in self.windows() {
                 self.switch_to(&handle);
-                let seen = self.run("return document.getElementById('label') ? document.getElementById('label').textContent : location.href;");
-                if seen == json!(label) {
+                if self.run(script) == json!(true) {
                     return;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "no window labelled `{label}` within 20 s"
-            );
+            assert!(Instant::now() < deadline, "no {what} within 20 s");
             thread::sleep(Duration::from_millis(100));
         }
     }
