@@ -28,7 +28,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "node", environment: "node", include: ["test/**/*.test.ts"] },
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.browser.test.ts"],
+        },
       },
       {
         extends: true,
@@ -36,6 +41,7 @@ export default defineConfig({
           name: "chromium",
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.node.test.ts"],
+          testTimeout: 20_000,
           browser: {
             enabled: true,
             provider: chromium,

@@ -375,10 +375,9 @@ export class Client {
     stream.attach({
       credit: (n) => this.fireAndForget({ k: "credit", id, n }),
       cancel: () => {
-        if (!this.pending.has(id)) return;
-        forget();
-        this.fireAndForget({ k: "cancel", id });
+        if (this.pending.has(id)) this.fireAndForget({ k: "cancel", id });
       },
+      done: forget,
     });
     if (signal?.aborted) {
       stream.cancel(cancelledBy(signal));
@@ -391,11 +390,11 @@ export class Client {
           stream.item(answer.seq, answer.payload);
           return;
         case "stream_end":
-          forget();
+          // Items pushed before the end may still be on their way (a direct answer can
+          // overtake the push path): the stream forgets the request once it has them all.
           stream.end(answer.seq, answer.err === undefined ? undefined : fromWireError(answer.err, this.limits));
           return;
         case "response":
-          forget();
           stream.fail(
             answer.err !== undefined
               ? fromWireError(answer.err, this.limits)
@@ -403,16 +402,13 @@ export class Client {
           );
           return;
         case "error":
-          forget();
           stream.fail(new SwitchboardError(answer.code, answer.message));
           return;
       }
     });
     signal?.addEventListener("abort", onAbort, { once: true });
     this.sendFrame({ k: "request", id, to, method, payload, credit }).catch((e: unknown) => {
-      if (!this.pending.has(id)) return;
-      forget();
-      stream.fail(asError(e));
+      if (this.pending.has(id)) stream.fail(asError(e));
     });
     return stream;
   }

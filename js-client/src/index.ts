@@ -43,3 +43,4 @@ export { type EventMeta, type Listener, type Unlisten } from "./events.js";
 export * from "./frames.js";
 export { type StreamOptions, Stream } from "./stream.js";
 export { type MemoryHost, type MemoryTransport, type Transport, memoryTransport } from "./transport.js";
+export { defaultClient, emit, invoke, listen, once, resetDefaultClient, setDefaultTransport, stream } from "./defaults.js";

@@ -30,8 +30,10 @@ export interface StreamOptions {
 export interface StreamLink {
   /** Send a `credit` frame granting `n` more items. */
   credit(n: number): void;
-  /** Send a `cancel` frame and forget the request. */
+  /** Send a `cancel` frame (the stream is not over on the wire). */
   cancel(): void;
+  /** The stream is over locally: forget the request. */
+  done(): void;
 }
 
 type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void };
@@ -44,6 +46,10 @@ export class Stream<T> implements AsyncIterableIterator<T> {
   private readonly buffer: T[] = [];
   private readonly waiters: Waiter<T>[] = [];
   private received = 0;
+  /** Items handed to the consumer. */
+  private handed = 0;
+  /** Items the consumer is done with: it asked for the next one after them. */
+  private completed = 0;
   private granted: number;
   private toGrant = 0;
   private endSeq: number | null = null;
@@ -99,7 +105,7 @@ export class Stream<T> implements AsyncIterableIterator<T> {
     }
     const waiter = this.waiters.shift();
     if (waiter !== undefined) {
-      this.consumed();
+      this.handed += 1;
       waiter.resolve({ value, done: false });
     } else {
       this.buffer.push(value);
@@ -125,7 +131,7 @@ export class Stream<T> implements AsyncIterableIterator<T> {
 
   /** Ends the stream locally with `error`, cancelling the request. */
   private abort(error: SwitchboardError): void {
-    this.link?.cancel();
+    if (this.endSeq === null) this.link?.cancel();
     this.failure = error;
     this.buffer.length = 0;
     this.endSeq = this.received;
@@ -153,6 +159,7 @@ export class Stream<T> implements AsyncIterableIterator<T> {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.link?.done();
     this.link = null;
     for (const waiter of this.waiters.splice(0)) {
       if (this.failure !== null) waiter.reject(this.failure);
@@ -160,11 +167,19 @@ export class Stream<T> implements AsyncIterableIterator<T> {
     }
   }
 
-  /** The next item, or `done` at the end; rejects with the stream's error. */
+  /**
+   * The next item, or `done` at the end; rejects with the stream's error. Asking for the next
+   * item is what tells the producer the previous one is processed: credit is given back
+   * then, so a consumer's processing time slows the producer too.
+   */
   next(): Promise<IteratorResult<T>> {
+    if (this.completed < this.handed) {
+      this.completed += 1;
+      this.consumed();
+    }
     if (this.buffer.length > 0) {
       const value = this.buffer.shift() as T;
-      this.consumed();
+      this.handed += 1;
       this.settleEnd();
       return Promise.resolve({ value, done: false });
     }
@@ -188,7 +203,7 @@ export class Stream<T> implements AsyncIterableIterator<T> {
    */
   cancel(reason?: SwitchboardError): void {
     if (this.finished) return;
-    this.link?.cancel();
+    if (this.endSeq === null) this.link?.cancel();
     this.buffer.length = 0;
     this.failure = reason ?? null;
     this.endSeq = this.received;

@@ -1,0 +1,192 @@
+import { describe, expect, test } from "vitest";
+
+import {
+  type BridgeGlobals,
+  bridgeBase,
+  bridgeTransport,
+  connect,
+  decodeFrame,
+  encodeBatch,
+  encodeFrame,
+  encodePayload,
+  fromBase64,
+  toBase64,
+  type Frame,
+} from "../src/index.js";
+import { WELCOME, sleep } from "./helpers.js";
+
+interface Call {
+  url: string;
+  method: string | undefined;
+  headers: unknown;
+  body: Uint8Array | null;
+}
+
+/** A fake `fetch` playing the runtime-wry bridge: `/ipc` answers, `/poll` holds until pushes. */
+function fakeBridge(handle: (frame: Frame) => Frame | null | "throw") {
+  const calls: Call[] = [];
+  const queue: Uint8Array[] = [];
+  let wakePoll: (() => void) | null = null;
+  const fetchFn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = String(input);
+    const body = init?.body instanceof Uint8Array ? init.body : null;
+    calls.push({ url, method: init?.method, headers: init?.headers, body });
+    if (url.endsWith("/ipc")) {
+      const frame = decodeFrame(body as Uint8Array);
+      const answer = handle(frame);
+      if (answer === "throw") throw new TypeError("Failed to fetch");
+      if (answer === null) return new Response(null, { status: 204 });
+      return new Response(encodeFrame(answer) as Uint8Array<ArrayBuffer>, { status: 200 });
+    }
+    // /poll: held until something is queued or the request is aborted
+    while (queue.length === 0) {
+      await new Promise<void>((resolve, reject) => {
+        wakePoll = resolve;
+        init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+      });
+    }
+    const batch = encodeBatch(queue.splice(0));
+    return new Response(batch as Uint8Array<ArrayBuffer>, { status: 200 });
+  };
+  return {
+    calls,
+    fetch: fetchFn as typeof fetch,
+    push(frame: Frame | Omit<Frame, "v">): void {
+      queue.push(encodeFrame(frame as Frame));
+      wakePoll?.();
+    },
+  };
+}
+
+describe("bridge base url", () => {
+  test("linux_and_macos_use_the_custom_scheme", () => {
+    expect(bridgeBase({ navigator: { userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15" } })).toBe(
+      "switchboard://localhost",
+    );
+    expect(bridgeBase({ navigator: { userAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)" } })).toBe(
+      "switchboard://localhost",
+    );
+  });
+
+  test("windows_and_android_use_http", () => {
+    expect(bridgeBase({ navigator: { userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/120" } })).toBe(
+      "http://switchboard.localhost",
+    );
+    expect(bridgeBase({ navigator: { userAgent: "Mozilla/5.0 (Linux; Android 14)" } })).toBe("http://switchboard.localhost");
+  });
+
+  test("the_runtime_can_override_it", () => {
+    expect(bridgeBase({ __SWITCHBOARD_BRIDGE__: { base: "http://127.0.0.1:9/" }, navigator: { userAgent: "Windows" } })).toBe(
+      "http://127.0.0.1:9",
+    );
+  });
+});
+
+describe("bridge transport over fetch", () => {
+  test("calls_post_the_frame_without_content_type_and_read_the_answer", async () => {
+    const bridge = fakeBridge((f) =>
+      f.k === "hello" ? (WELCOME as Frame) : f.k === "request" ? { v: 1, k: "response", id: f.id, ok: encodePayload("hi") } : null,
+    );
+    const global: BridgeGlobals = {};
+    const client = await connect(bridgeTransport({ base: "switchboard://localhost", fetch: bridge.fetch, global }));
+    expect(await client.invoke("cmd:greet", { name: "Ada" })).toBe("hi");
+    const ipc = bridge.calls.filter((c) => c.url === "switchboard://localhost/ipc");
+    expect(ipc).toHaveLength(2);
+    for (const call of ipc) {
+      expect(call.method).toBe("POST");
+      expect(call.headers).toBeUndefined(); // no Content-Type: a CORS-simple request
+      expect(call.body).toBeInstanceOf(Uint8Array);
+    }
+    expect(decodeFrame(ipc[1]?.body as Uint8Array)).toMatchObject({ k: "request", to: "cmd:greet" });
+    client.close();
+  });
+
+  test("pushes_arrive_through_the_held_poll_as_batches", async () => {
+    const bridge = fakeBridge((f) =>
+      f.k === "hello" ? (WELCOME as Frame) : f.k === "subscribe" ? { v: 1, k: "response", id: f.id, ok: new Uint8Array() } : null,
+    );
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: bridge.fetch, global: {} }));
+    const seen: number[] = [];
+    await client.listen<number>("tick", (n) => seen.push(n));
+    for (let i = 0; i < 5; i++) bridge.push({ k: "event", topic: "tick", payload: encodePayload(i) });
+    await sleep(20);
+    bridge.push({ k: "event", topic: "tick", payload: encodePayload(5) });
+    await sleep(20);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    const polls = bridge.calls.filter((c) => c.url === "sb://x/poll");
+    expect(polls.length).toBeGreaterThanOrEqual(2);
+    expect(polls.length).toBeLessThanOrEqual(4);
+    expect(polls.every((p) => p.method === "POST" && p.body === null)).toBe(true);
+    client.close();
+  });
+
+  test("a_failing_poll_backs_off_instead_of_spinning", async () => {
+    let polls = 0;
+    const fetchFn = (async (input: RequestInfo | URL) => {
+      const url = String(input);
+      if (url.endsWith("/poll")) {
+        polls += 1;
+        return new Response(null, { status: 500 });
+      }
+      return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
+    }) as typeof fetch;
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: fetchFn, global: {} }));
+    await sleep(400);
+    client.close();
+    // 50 + 100 + 200 ms of backoff fit in 400 ms: a handful of polls, not thousands.
+    expect(polls).toBeGreaterThanOrEqual(2);
+    expect(polls).toBeLessThanOrEqual(6);
+  });
+
+  test("instant_empty_polls_back_off_too", async () => {
+    let polls = 0;
+    const fetchFn = (async (input: RequestInfo | URL) => {
+      if (String(input).endsWith("/poll")) {
+        polls += 1;
+        return new Response(null, { status: 204 });
+      }
+      return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
+    }) as typeof fetch;
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: fetchFn, global: {} }));
+    await sleep(400);
+    client.close();
+    expect(polls).toBeLessThanOrEqual(6);
+  });
+});
+
+describe("bridge fallback to postMessage", () => {
+  test("a_failing_fetch_falls_back_and_receive_delivers_answers", async () => {
+    const posted: Frame[] = [];
+    const global: BridgeGlobals = {};
+    global.ipc = {
+      postMessage(message: string) {
+        const frame = decodeFrame(fromBase64(message));
+        posted.push(frame);
+        // the host answers by evaluating __SWITCHBOARD_RECEIVE__ with a frame or a batch
+        setTimeout(() => {
+          if (frame.k === "hello") global.__SWITCHBOARD_RECEIVE__?.(toBase64(encodeFrame(WELCOME)));
+          if (frame.k === "request") {
+            const answer = encodeFrame({ k: "response", id: frame.id, ok: encodePayload(42) });
+            global.__SWITCHBOARD_RECEIVE__?.(toBase64(encodeBatch([answer])));
+          }
+        }, 1);
+      },
+    };
+    const fetchFn = (async () => {
+      throw new TypeError("unsupported scheme");
+    }) as typeof fetch;
+    const transport = bridgeTransport({ base: "switchboard://localhost", fetch: fetchFn, global });
+    const client = await connect(transport);
+    expect(transport.mode).toBe("postMessage");
+    expect(await client.invoke("counter.get")).toBe(42);
+    expect(posted.map((f) => f.k)).toEqual(["hello", "request"]);
+    client.close();
+  });
+
+  test("base64_round_trips_large_frames", () => {
+    const big = new Uint8Array(200_000).map((_, i) => i * 7);
+    const back = fromBase64(toBase64(big));
+    expect(back.length).toBe(big.length);
+    expect(back.every((b, i) => b === big[i])).toBe(true);
+  });
+});

@@ -1,0 +1,156 @@
+import { encode as libEncode } from "@msgpack/msgpack";
+import { describe, expect, test } from "vitest";
+
+import {
+  SwitchboardError,
+  decodeFrame,
+  decodePayload,
+  encodeBatch,
+  encodeFrame,
+  encodePayload,
+  splitBatch,
+} from "../src/index.js";
+import { hex } from "./vectors.js";
+
+function codeOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    return e instanceof SwitchboardError ? e.code : `not a SwitchboardError: ${String(e)}`;
+  }
+  return "accepted";
+}
+
+describe("payload decoding is strict", () => {
+  test.each([
+    ["duplicate_key", "82a16101a16102"],
+    ["duplicate_int_key", "820101cc0102"],
+    ["invalid_utf8", "a2c328"],
+    ["invalid_utf8_key", "81a2c32801"],
+    ["trailing_byte", "0101"],
+    ["reserved_c1", "91c1"],
+    ["forged_bin32", "c6ffffffff00"],
+    ["forged_array32", "ddffffffff"],
+    ["truncated_uint16", "cd01"],
+    ["empty", ""],
+    ["array_key", "8191010101"],
+    ["uint64_2_53", "cf0020000000000000"],
+    ["int64_below_min_safe", "d3ffe0000000000000"],
+  ])("%s is malformed", (_, bytes) => {
+    expect(codeOf(() => decodePayload(hex(bytes)))).toBe("malformed");
+  });
+
+  test("depth 64 is accepted and 65 refused", () => {
+    const nested = (n: number): Uint8Array => new Uint8Array([...Array(n).fill(0x91), 0x01]);
+    expect(codeOf(() => decodePayload(nested(64)))).toBe("accepted");
+    expect(codeOf(() => decodePayload(nested(65)))).toBe("malformed");
+    expect(codeOf(() => decodePayload(nested(100_000)))).toBe("malformed");
+  });
+
+  test("a payload past max_frame is too_large before it is read", () => {
+    expect(codeOf(() => decodePayload(new Uint8Array(11), { maxFrame: 10, maxDepth: 64 }))).toBe("too_large");
+  });
+
+  test("safe int64 and uint64 forms decode to exact numbers", () => {
+    expect(decodePayload(hex("cf001fffffffffffff"))).toBe(Number.MAX_SAFE_INTEGER);
+    expect(decodePayload(hex("d3ffe0000000000001"))).toBe(-Number.MAX_SAFE_INTEGER);
+    expect(decodePayload(hex("cf0000000000000007"))).toBe(7);
+  });
+});
+
+describe("payload encoding", () => {
+  test("integral numbers past 2^53 - 1 throw, bigints are exact", () => {
+    expect(codeOf(() => encodePayload(2 ** 53))).toBe("bad_payload");
+    expect(codeOf(() => encodePayload(-(2 ** 53)))).toBe("bad_payload");
+    expect([...encodePayload(2n ** 64n - 1n)]).toEqual([0xcf, 255, 255, 255, 255, 255, 255, 255, 255]);
+    expect([...encodePayload(-(2n ** 63n))]).toEqual([0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+    expect([...encodePayload(5n)]).toEqual([0x05]);
+    expect(codeOf(() => encodePayload(2n ** 64n))).toBe("bad_payload");
+  });
+
+  test("non-integral numbers are float64", () => {
+    expect([...encodePayload(0.5)]).toEqual([0xcb, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0]);
+    expect(encodePayload(Number.NaN)[0]).toBe(0xcb);
+  });
+
+  test("cycles and deep nesting throw instead of overflowing", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(codeOf(() => encodePayload(cyclic))).toBe("bad_payload");
+  });
+
+  test("functions and dates have no payload form", () => {
+    expect(codeOf(() => encodePayload({ f: () => 1 }))).toBe("bad_payload");
+    expect(codeOf(() => encodePayload(new Date(0)))).toBe("bad_payload");
+  });
+
+  test("matches @msgpack/msgpack byte for byte on random values", () => {
+    let seed = 42;
+    const rand = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const ints = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 53 - 1)];
+    const value = (depth: number): unknown => {
+      const r = rand();
+      if (depth > 3 || r < 0.35) {
+        const s = rand();
+        if (s < 0.3) return ints[Math.floor(rand() * ints.length)];
+        if (s < 0.4) return rand() * 1e6 - 5e5;
+        if (s < 0.55) return "x".repeat(Math.floor(rand() * 300)) + "é🦀";
+        if (s < 0.65) return new Uint8Array(Math.floor(rand() * 70_000 * (rand() < 0.1 ? 1 : 0.001)));
+        if (s < 0.75) return rand() < 0.5;
+        return null;
+      }
+      if (r < 0.65) return Array.from({ length: Math.floor(rand() * 20) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rand() * 20) }, (_, i) => [`k${i}`, value(depth + 1)]));
+    };
+    for (let i = 0; i < 300; i++) {
+      const v = value(0);
+      const ours = encodePayload(v);
+      const theirs = libEncode(v);
+      let at = 0;
+      while (at < ours.length && ours[at] === theirs[at]) at++;
+      // On a difference, show where it is, not two huge arrays.
+      expect({ case: i, at, ours: hexOf(ours.subarray(at, at + 16)), len: ours.length }).toEqual({
+        case: i,
+        at: theirs.length,
+        ours: hexOf(theirs.subarray(at, at + 16)),
+        len: theirs.length,
+      });
+    }
+  });
+});
+
+describe("frames", () => {
+  test("encoding refuses what the other side would reject", () => {
+    expect(codeOf(() => encodeFrame({ k: "cancel", id: 2 ** 53 }))).toBe("malformed");
+    expect(codeOf(() => encodeFrame({ k: "request", id: 1, to: "bad name", method: "", payload: new Uint8Array() }))).toBe(
+      "malformed",
+    );
+    expect(codeOf(() => encodeFrame({ k: "subscribe", id: 1, topic: "has space" }))).toBe("malformed");
+    expect(codeOf(() => encodeFrame({ k: "hello", versions: Array(17).fill(1), client: "t", name: "t" }))).toBe("too_large");
+    expect(codeOf(() => encodeFrame({ k: "response", id: 1 }))).toBe("malformed");
+  });
+
+  test("a payload field is a view of the input, not a copy", () => {
+    const bytes = encodeFrame({ k: "event", topic: "t", payload: new Uint8Array([1, 2, 3]) });
+    const frame = decodeFrame(bytes);
+    expect(frame.k === "event" && frame.payload.buffer === bytes.buffer).toBe(true);
+  });
+
+  test("batches round-trip and anything else is malformed", () => {
+    const a = encodeFrame({ k: "cancel", id: 1 });
+    const b = encodeFrame({ k: "cancel", id: 2 });
+    expect(splitBatch(encodeBatch([a, b])).map((f) => decodeFrame(f))).toEqual([
+      { v: 1, k: "cancel", id: 1 },
+      { v: 1, k: "cancel", id: 2 },
+    ]);
+    expect(codeOf(() => splitBatch(hex("9101")))).toBe("malformed");
+    expect(codeOf(() => splitBatch(a))).toBe("malformed");
+  });
+});
+
+function hexOf(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
