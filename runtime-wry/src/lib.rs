@@ -2,9 +2,19 @@
 //!
 //! The desktop runtime of Switchboard: a tao event loop on the main thread, one wry webview
 //! per window, the bus on its own threads, and the bridge that carries each page's frames
-//! into the bus and back (see [`bridge`](crate::bridge) for the wire contract with the page).
+//! into the bus and back (see [`bridge`] for the wire contract with the page).
 //! Pages are served from files embedded at build time ([`assets!`]) on `app://localhost`, or
 //! from a dev server (`SWITCHBOARD_DEV_URL`).
+//!
+//! - Every window is an actor (`window:<label>`, in core): its commands
+//!   ([`switchboard::WindowCommand`]) reach the tao window through [`WryHandle`], its events
+//!   ([`switchboard::WindowEvent`]) are published on `window/<label>/<event>`. A close request
+//!   is published first and can be vetoed ([`WryRuntime::on_close_requested`]).
+//! - Every window has its own webview and its own sessions on the bus; the webview a request
+//!   came from (wry tells the protocol handler) decides the window label, the request's
+//!   `Origin` decides the origin, so a page can never speak as another window.
+//! - `SWITCHBOARD_WEBVIEW_AUTOMATION=1` lets WebKitWebDriver drive the app (the end-to-end
+//!   tests in `tests/` do, under Xvfb).
 //!
 //! ```no_run
 //! use switchboard::{App, Capability, WindowSpec};

@@ -1,6 +1,14 @@
 //! The desktop runtime: tao's event loop on the main thread, the bus on a tokio runtime of
 //! its own, and messages between them as event-loop user events ([`UiEvent`]) one way and
 //! channels/futures the other. The UI thread never waits on the bus.
+//!
+//! **Closing.** A window manager's close request is published on
+//! `window/<label>/close_requested` (Rust listeners run synchronously, pages get it as an
+//! event), then the app's [`WryRuntime::on_close_requested`] guard decides on the UI thread;
+//! it typically reads state a page set through a command ("unsaved changes"), so a page can
+//! veto without the UI thread ever waiting for a page. A closed window's sessions are closed
+//! (pending calls are cancelled by core), its queue refuses pushes, `window/<label>/destroyed`
+//! is published, and the app exits when its last window closes.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
