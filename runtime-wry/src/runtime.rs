@@ -448,6 +448,8 @@ impl Ui {
             let _ = proxy.send_event(UiEvent::Eval(deliver_label.clone(), script));
         });
         let ipc_guard = link.ipc_guard_script();
+        let drop_app = self.app.clone();
+        let drop_label = label.clone();
         let mut builder = WebViewBuilder::new_with_web_context(&mut self.web_context)
             .with_id(label.as_str())
             .with_url(&url)
@@ -458,6 +460,17 @@ impl Ui {
                 if let wry::PageLoadEvent::Started = event {
                     link.set_page_url(&url);
                 }
+            })
+            .with_drag_drop_handler(move |event| {
+                // the webview covers the window, so drops arrive here, not as tao events
+                if let wry::DragDropEvent::Drop { paths, .. } = event {
+                    bus::publish_window_event(
+                        &drop_app,
+                        &drop_label,
+                        &WindowEvent::FileDropped(paths),
+                    );
+                }
+                false
             })
             .with_ipc_handler(move |request| {
                 let page = request.uri().to_string();

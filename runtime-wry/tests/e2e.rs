@@ -344,3 +344,27 @@ fn a_close_request_is_published_and_can_be_vetoed() {
     }
     assert!(driver.app_alive());
 }
+
+#[test]
+fn each_window_is_stamped_with_its_own_label() {
+    let _serial = serial();
+    let driver = Driver::start();
+    for label in ["second", "main"] {
+        driver.switch_to_label(label);
+        let welcome = driver.run_async(
+            "const done = arguments[arguments.length - 1]; \
+             SB.welcome().then(w => done({ window: w.window, grants: w.grants }), e => done({ error: e.code }));",
+        );
+        assert_eq!(welcome["window"], json!(label), "{welcome}");
+        assert!(
+            welcome["grants"]
+                .as_array()
+                .is_some_and(|g| g.contains(&json!("cmd:greet"))),
+            "{welcome}"
+        );
+    }
+    // the label comes from the webview the request came from, never from the page
+    driver.switch_to_label("second");
+    let answer = invoke(&driver, "cmd:greet", json!({ "name": "from second" }));
+    assert_eq!(answer, json!({ "ok": "Hello, from second! (from Rust)" }));
+}

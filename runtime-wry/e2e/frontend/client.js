@@ -216,5 +216,5 @@
     return postFrame({ v: 1, k: 'subscribe', id: nextId++, topic });
   }
 
-  window.SB = { b64: b64.encode, encode, decode, invoke, listen, invokeViaPost, listenViaPost, stats, CallError, BASE };
+  window.SB = { welcome: connect, b64: b64.encode, encode, decode, invoke, listen, invokeViaPost, listenViaPost, stats, CallError, BASE };
 })();
