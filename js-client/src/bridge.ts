@@ -5,7 +5,8 @@
  *   (a CORS-simple request, no preflight). `200` carries the direct answer (one frame),
  *   `204` means none is due.
  * - Push: one `POST {base}/poll` (empty body) is kept outstanding; the host answers it when
- *   frames are queued, with a batch (PROTOCOL.md §7), and the client polls again at once.
+ *   frames are queued, with a batch (PROTOCOL.md §7), and the client polls again at once
+ *   (`204`: nothing came for a while, poll again; `410`: the window is closed, stop).
  *   Errors and instant empty answers back off (50 ms doubling to 2 s), never a hot loop.
  * - Fallback, when `fetch` to the scheme fails: `window.ipc.postMessage(base64(frame))`,
  *   answered by the host evaluating `window.__SWITCHBOARD_RECEIVE__("<base64 frame or batch>")`,
@@ -182,6 +183,8 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
               receivers.deliver(body);
               delivered = true;
             }
+          } else if (res.status === 410) {
+            break; // the window is closed: nothing will ever be pushed again
           } else if (res.status !== 204) {
             await res.arrayBuffer().catch(() => undefined);
             backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));

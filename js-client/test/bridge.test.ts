@@ -138,6 +138,21 @@ describe("bridge transport over fetch", () => {
     expect(polls).toBeLessThanOrEqual(6);
   });
 
+  test("a_closed_window_410_stops_polling", async () => {
+    let polls = 0;
+    const fetchFn = (async (input: RequestInfo | URL) => {
+      if (String(input).endsWith("/poll")) {
+        polls += 1;
+        return new Response(null, { status: 410 });
+      }
+      return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
+    }) as typeof fetch;
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: fetchFn, global: {} }));
+    await sleep(200);
+    client.close();
+    expect(polls).toBe(1);
+  });
+
   test("instant_empty_polls_back_off_too", async () => {
     let polls = 0;
     const fetchFn = (async (input: RequestInfo | URL) => {
