@@ -458,7 +458,7 @@ impl Ui {
             .with_devtools(cfg!(debug_assertions))
             .with_on_page_load_handler(move |event, url| {
                 if let wry::PageLoadEvent::Started = event {
-                    link.set_page_url(&url);
+                    link.navigated(&url);
                 }
             })
             .with_drag_drop_handler(move |event| {

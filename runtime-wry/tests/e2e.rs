@@ -368,3 +368,27 @@ fn each_window_is_stamped_with_its_own_label() {
     let answer = invoke(&driver, "cmd:greet", json!({ "name": "from second" }));
     assert_eq!(answer, json!({ "ok": "Hello, from second! (from Rust)" }));
 }
+
+#[test]
+fn a_reloaded_page_starts_a_fresh_session() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    wait_listening(&driver);
+    let first = invoke(&driver, "cmd:greet", json!({ "name": "before" }));
+    assert_eq!(first, json!({ "ok": "Hello, before! (from Rust)" }));
+    driver.call("POST", "/refresh", Some(&json!({})));
+    driver.switch_to_label("main");
+    wait_listening(&driver);
+    let again = invoke(&driver, "cmd:greet", json!({ "name": "after" }));
+    assert_eq!(again, json!({ "ok": "Hello, after! (from Rust)" }));
+    // events reach the new page once, through its own subscription
+    let sent = invoke(&driver, "cmd:broadcast", json!({ "text": "once" }));
+    assert_eq!(sent, json!({ "ok": null }));
+    let news = driver.wait_for(
+        "the event after reload",
+        "return document.getElementById('news').textContent;",
+        WAIT,
+    );
+    assert_eq!(news, json!("once"));
+}

@@ -72,6 +72,10 @@ pub(crate) use outbox::{Outbox, PushError, Responder, POLL_HOLD};
 /// The custom scheme of the bridge.
 pub const BRIDGE_SCHEME: &str = "switchboard";
 
+/// Most distinct caller origins a window keeps a session for (a page framing many origins
+/// cannot grow the map without bound).
+const MAX_ORIGINS_PER_WINDOW: usize = 16;
+
 /// The MIME type of the bridge's answers.
 const FRAME_MIME: &str = "application/msgpack";
 
@@ -126,9 +130,22 @@ impl WindowLink {
         ipc_guard_script(&self.ipc_token)
     }
 
-    /// The top page navigated (UI thread, page-load handler).
-    pub(crate) fn set_page_url(&self, url: &str) {
+    /// The top page navigated (UI thread, page-load handler): the old page's sessions are
+    /// closed (its subscriptions and pending calls with them) and its undelivered frames
+    /// dropped; the new page opens fresh sessions on its first frame.
+    pub(crate) fn navigated(&self, url: &str) {
         *self.page_origin.lock().unwrap_or_else(|e| e.into_inner()) = Origin::parse(url);
+        let old: Vec<_> = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
+        for session in old {
+            session.close();
+        }
+        self.outbox.reset();
     }
 
     fn is_top_frame(&self, origin: &Origin) -> bool {
@@ -139,15 +156,20 @@ impl WindowLink {
             .is_some_and(|page| page == origin)
     }
 
-    /// The session of callers from `origin`, opened on first use.
+    /// The session of callers from `origin`, opened on first use (at most
+    /// [`MAX_ORIGINS_PER_WINDOW`] kept; beyond that a session is opened per request).
     fn session(&self, origin: &Origin) -> Arc<dyn BusSession> {
         let top_frame = self.is_top_frame(origin);
         let key = (origin.as_str().to_owned(), top_frame);
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions
-            .entry(key)
-            .or_insert_with(|| (self.connect)(origin.as_str(), top_frame))
-            .clone()
+        if let Some(session) = sessions.get(&key) {
+            return session.clone();
+        }
+        let session = (self.connect)(origin.as_str(), top_frame);
+        if sessions.len() < MAX_ORIGINS_PER_WINDOW {
+            sessions.insert(key, session.clone());
+        }
+        session
     }
 
     fn close(&self) {
@@ -607,6 +629,40 @@ mod tests {
         assert_eq!(
             answer.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
             "https://friend.example"
+        );
+    }
+
+    #[test]
+    fn sessions_are_per_origin_and_an_other_origin_is_not_the_top_frame() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let link = WindowLink::new(
+            "main".into(),
+            "app://localhost/index.html",
+            Arc::new(Outbox::new(Box::new(|| {}))),
+            Box::new(move |origin, top| {
+                log.lock().unwrap().push((origin.to_owned(), top));
+                Arc::new(Echo { grants: false })
+            }),
+        );
+        let app = Origin::parse("app://localhost").unwrap();
+        let other = Origin::parse("https://friend.example").unwrap();
+        link.session(&app);
+        link.session(&app);
+        link.session(&other);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![
+                ("app://localhost".to_owned(), true),
+                ("https://friend.example".to_owned(), false)
+            ]
+        );
+        // after navigating to the other origin, that origin is the top frame, in a new session
+        link.navigated("https://friend.example/page");
+        link.session(&other);
+        assert_eq!(
+            seen.lock().unwrap().last().unwrap(),
+            &("https://friend.example".to_owned(), true)
         );
     }
 

@@ -196,6 +196,25 @@ impl Outbox {
         drain(&mut state)
     }
 
+    /// The page navigated: drop what the old page did not read, release its poll, and
+    /// learn the new page's delivery path.
+    pub(crate) fn reset(&self) {
+        let mut state = self.lock();
+        state.queue.clear();
+        state.queued_bytes = 0;
+        state.mode = Mode::Unknown;
+        state.flush_scheduled = false;
+        let parked = state.parked.take();
+        drop(state);
+        if let Some(parked) = parked {
+            answer_empty(
+                parked.responder,
+                parked.allow_origin,
+                StatusCode::NO_CONTENT,
+            );
+        }
+    }
+
     /// The window closed: refuse later pushes, drop the queue, release a parked poll.
     pub(crate) fn close(&self) {
         let mut state = self.lock();
@@ -323,6 +342,24 @@ mod tests {
         assert_eq!(
             outbox.push(Bytes::from_static(b"\x80")),
             Err(PushError::Closed)
+        );
+    }
+
+    #[test]
+    fn a_reset_drops_the_old_pages_frames_but_keeps_serving() {
+        let (outbox, _) = outbox();
+        outbox.push(Bytes::from_static(b"\x80")).unwrap();
+        let (r, rx) = responder();
+        outbox.reset();
+        assert_eq!(outbox.queued(), 0);
+        assert!(
+            outbox.poll(r, None).is_some(),
+            "nothing queued: the poll parks"
+        );
+        outbox.push(Bytes::from_static(b"\x81")).unwrap();
+        assert_eq!(
+            rx.try_recv().unwrap().body().as_ref(),
+            &[0x91, 0xc4, 0x01, 0x81]
         );
     }
 
