@@ -275,6 +275,26 @@ mod tests {
     }
 
     #[test]
+    fn the_assets_macro_embeds_a_folder_with_relative_paths() {
+        static EMBEDDED: Assets = crate::assets!("e2e/frontend");
+        let (page, mime) = EMBEDDED.resolve("/").expect("index.html embedded");
+        assert_eq!(mime, "text/html; charset=utf-8");
+        assert_eq!(page, include_bytes!("../e2e/frontend/index.html"));
+        assert_eq!(
+            EMBEDDED.get("client.js"),
+            Some(&include_bytes!("../e2e/frontend/client.js")[..])
+        );
+        assert!(
+            EMBEDDED.get("app.rs").is_none(),
+            "a file outside the folder"
+        );
+        assert_eq!(
+            EMBEDDED.len(),
+            std::fs::read_dir("e2e/frontend").unwrap().count()
+        );
+    }
+
+    #[test]
     fn default_csp_lets_the_page_reach_the_bridge_only() {
         assert!(
             DEFAULT_CSP.contains("connect-src 'self' switchboard: http://switchboard.localhost")

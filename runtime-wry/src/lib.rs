@@ -39,6 +39,9 @@
 //! ```
 #![warn(missing_docs, unreachable_pub)]
 
+// lets `assets!` (which names `::switchboard_runtime_wry::Assets`) work inside this crate too
+extern crate self as switchboard_runtime_wry;
+
 pub mod assets;
 pub mod bridge;
 mod bus;
