@@ -392,3 +392,53 @@ fn a_reloaded_page_starts_a_fresh_session() {
     );
     assert_eq!(news, json!("once"));
 }
+
+/// `xwininfo` for the X window titled `title`.
+fn x_window_info(title: &str) -> String {
+    let out = std::process::Command::new("xwininfo")
+        .args(["-name", title])
+        .env("DISPLAY", support::display())
+        .output()
+        .unwrap_or_else(|e| panic!("running xwininfo: {e}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn wait_x(title: &str, what: &str, check: impl Fn(&str) -> bool) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let info = x_window_info(title);
+        if check(&info) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "window {title:?}: {what} never happened:\n{info}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn hide_show_and_move_commands_change_the_x_window() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    let call = |method: &str, args: Value| {
+        let answer = driver.run_async(&format!(
+            "const done = arguments[arguments.length - 1]; \
+             SB.invoke('window:second', {args}, '{method}').then(() => done('ok'), e => done(e.code + ': ' + e.message));"
+        ));
+        assert_eq!(answer, json!("ok"), "window:second.{method}");
+    };
+    wait_x("e2e second", "mapping", |i| i.contains("IsViewable"));
+    call("hide", json!({}));
+    wait_x("e2e second", "hiding", |i| i.contains("IsUnMapped"));
+    call("show", json!({}));
+    wait_x("e2e second", "showing again", |i| i.contains("IsViewable"));
+    call("set_position", json!({ "x": 123, "y": 77 }));
+    wait_x("e2e second", "moving to 123,77", |i| {
+        i.contains("Absolute upper-left X:  123") && i.contains("Absolute upper-left Y:  77")
+    });
+    // the main window is not affected by commands to `second`
+    assert!(x_window_info("e2e main").contains("IsViewable"));
+}
