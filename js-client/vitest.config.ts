@@ -28,6 +28,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        test: { name: "bench", environment: "node", include: ["bench/**/*.test.ts"], testTimeout: 300_000 },
+      },
+      {
+        extends: true,
         test: {
           name: "node",
           environment: "node",

@@ -20,8 +20,6 @@
  * @module
  */
 
-import { Decoder } from "@msgpack/msgpack";
-
 import { SwitchboardError, malformed } from "./errors.js";
 import {
   type Frame,
@@ -34,6 +32,7 @@ import {
   nameProblem,
   topicProblem,
 } from "./frames.js";
+import { decodeValue } from "./decoder.js";
 import { readFrame } from "./reader.js";
 import { scan } from "./scan.js";
 import { Writer } from "./writer.js";
@@ -50,14 +49,11 @@ export interface DecodeLimits {
 export const DEFAULT_LIMITS: Readonly<DecodeLimits> = Object.freeze({ maxFrame: 64 * 1024 * 1024, maxDepth: 64 });
 
 const U32_MAX = 0xffff_ffff;
-// The one place the client touches @msgpack/msgpack: decoding a value the scan has accepted.
-// Without `useBigInt64`, a (u)int64 the scan checked to be safe decodes to an exact number.
-const valueDecoder = new Decoder();
-
 function decodeChecked(bytes: Uint8Array): unknown {
   try {
-    return valueDecoder.decode(bytes);
+    return decodeValue(bytes);
   } catch (e) {
+    if (e instanceof SwitchboardError) throw e;
     throw new SwitchboardError("malformed", `undecodable value: ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,
     });
@@ -71,7 +67,7 @@ function checkLength(bytes: Uint8Array, limits: DecodeLimits): void {
 }
 
 function scanWhole(bytes: Uint8Array, limits: DecodeLimits, payload: boolean): void {
-  const end = scan(bytes, { maxDepth: limits.maxDepth, strict: payload });
+  const end = scan(bytes, { maxDepth: limits.maxDepth, safeIntegers: payload });
   if (end !== bytes.length) throw malformed(`${bytes.length - end} trailing bytes after the value`);
 }
 

@@ -26,9 +26,9 @@ export class Writer {
     this.view = new DataView(this.buf.buffer);
   }
 
-  /** The bytes written so far (a copy sized exactly). */
+  /** The bytes written so far: a view when it fills most of the buffer, else a copy. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.pos * 2 >= this.buf.length ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos);
   }
 
   private ensure(n: number): void {

@@ -51,6 +51,24 @@ describe("payload decoding is strict", () => {
     expect(codeOf(() => decodePayload(new Uint8Array(11), { maxFrame: 10, maxDepth: 64 }))).toBe("too_large");
   });
 
+  test("a __proto__ key is an own property, never the prototype", () => {
+    // {"__proto__": {"polluted": true}}
+    const v = decodePayload<Record<string, unknown>>(hex("81a95f5f70726f746f5f5f81a8706f6c6c75746564c3"));
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.keys(v)).toEqual(["__proto__"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test("extensions decode to their type and data", () => {
+    expect(decodePayload(hex("d405ff"))).toEqual({ type: 5, data: new Uint8Array([0xff]) });
+    expect(decodePayload(hex("c702feabcd"))).toEqual({ type: -2, data: new Uint8Array([0xab, 0xcd]) });
+  });
+
+  test("float and nil map keys are malformed", () => {
+    expect(codeOf(() => decodePayload(hex("81cb3ff000000000000001")))).toBe("malformed");
+    expect(codeOf(() => decodePayload(hex("81c001")))).toBe("malformed");
+  });
+
   test("safe int64 and uint64 forms decode to exact numbers", () => {
     expect(decodePayload(hex("cf001fffffffffffff"))).toBe(Number.MAX_SAFE_INTEGER);
     expect(decodePayload(hex("d3ffe0000000000001"))).toBe(-Number.MAX_SAFE_INTEGER);
