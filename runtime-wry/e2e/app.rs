@@ -2,7 +2,8 @@
 //! windows, capabilities that deny one command, and hooks for the tests (a counter of
 //! calls that reached Rust, a command that opens any window).
 //!
-//! Environment: `E2E_PID_FILE` (write the pid there, so the test can always stop it).
+//! Environment: `E2E_PID_FILE` (write the pid there, so the test can always stop it),
+//! `E2E_FRIEND_ORIGIN` (the remote origin the `friend` window's capability names).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -128,11 +129,12 @@ fn main() {
                 .windows(["main", "second", "bench-poll", "bench-eval"])
                 .allow(permissions),
         )
-        // a remote page can be given rights by naming its origin: "friend" windows only
+        // a remote page gets rights only from a capability naming its origin
         .capability(
             Capability::new("remote-friend")
                 .windows(["friend"])
-                .origins(["http://127.0.0.1:1"])
+                .origins([std::env::var("E2E_FRIEND_ORIGIN")
+                    .unwrap_or_else(|_| "http://127.0.0.1:1".to_owned())])
                 .allow(["cmd:hits"]),
         )
         .window(

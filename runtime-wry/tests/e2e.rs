@@ -442,3 +442,36 @@ fn hide_show_and_move_commands_change_the_x_window() {
     // the main window is not affected by commands to `second`
     assert!(x_window_info("e2e main").contains("IsViewable"));
 }
+
+/// A remote page that tries a command its capability grants and one it does not.
+const FRIEND_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><script>{client}</script></head>
+<body><h1 id="label">friend</h1><p id="fetch"></p><p id="post"></p><script>
+(async () => {
+  const show = (id, text) => { document.getElementById(id).textContent = text; };
+  const attempt = (to) => SB.invoke(to, {}).then((v) => 'ok ' + v, (e) => 'refused: ' + (e.code || 'network'));
+  show('fetch', await attempt('cmd:hits'));
+  show('post', await attempt('cmd:secret'));
+})();
+</script></body></html>"#;
+
+#[test]
+fn a_remote_origin_named_by_a_capability_gets_exactly_its_grants() {
+    let _serial = serial();
+    let server = Server::start(FRIEND_PAGE);
+    let origin = format!("http://127.0.0.1:{}", server.port);
+    let driver = Driver::start_with(&[("E2E_FRIEND_ORIGIN", origin.as_str())]);
+    driver.switch_to_label("main");
+    let opened = invoke(
+        &driver,
+        "cmd:open_window",
+        json!({ "label": "friend", "url": server.url() }),
+    );
+    assert_eq!(opened, json!({ "ok": null }), "{opened}");
+    driver.switch_to_label("friend");
+    let (granted, denied) = evil_results(&driver);
+    assert_eq!(granted, "ok 0", "the granted command");
+    assert_eq!(
+        denied, "refused: forbidden",
+        "a command the capability does not grant"
+    );
+}
