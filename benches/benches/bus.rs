@@ -35,6 +35,113 @@ impl Counter {
     }
 }
 
+/// An actor that blocks until released: the target of the flood.
+#[derive(Clone)]
+struct Dam {
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+#[switchboard::actor]
+impl Dam {
+    async fn hold(&mut self) -> u32 {
+        let _permit = self.gate.acquire().await;
+        0
+    }
+    fn pass(&mut self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A flood of calls at an actor that does not answer: how many were queued, how many
+/// refused `busy`, and what it cost in memory.
+async fn flood() {
+    const MAILBOX: usize = 4096;
+    const CALLS: usize = 1_000_000;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let app = App::builder()
+        .mailbox(MAILBOX)
+        .max_pending(8192)
+        .actor("dam", Dam { gate: gate.clone() })
+        .capability(Capability::new("bench").windows(["main"]).allow(["*"]))
+        .build()
+        .expect("flood app");
+    let client = app.test_client("main");
+    client.welcome().await.expect("hello");
+    let holder = tokio::spawn({
+        let c = client.clone();
+        async move {
+            c.invoke::<u32>("dam", "hold", &AddArgs { a: 0, b: 0 })
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let before = rss_kib();
+    let start = Instant::now();
+    let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut peak = before;
+    // like a transport that spawns a task per inbound frame, with at most 16k frames in
+    // flight (the transport's own bound)
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(16_384));
+    for i in 0..CALLS {
+        let c = client.clone();
+        let busy = busy.clone();
+        let done = done.clone();
+        let permit = in_flight.clone().acquire_owned().await.expect("permit");
+        tokio::spawn(async move {
+            let _permit = permit;
+            let r = c
+                .invoke::<i64>("dam", "pass", &AddArgs { a: i as i64, b: 1 })
+                .await;
+            if matches!(&r, Err(e) if e.code() == switchboard::protocol::ErrorCode::Busy) {
+                busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        if i % 4096 == 4095 {
+            peak = peak.max(rss_kib());
+        }
+    }
+    // wait until everything that is not stuck in the mailbox has been answered
+    let queued = loop {
+        let d = done.load(std::sync::atomic::Ordering::Relaxed);
+        let b = busy.load(std::sync::atomic::Ordering::Relaxed);
+        peak = peak.max(rss_kib());
+        if d == b && CALLS - d <= MAILBOX {
+            break CALLS - d;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let elapsed = start.elapsed();
+    let refused = busy.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "{CALLS} calls (one task each, 16k in flight) at a stalled actor with a mailbox of {MAILBOX}, in {:.2} s: \
+         {queued} queued, {refused} answered busy ({:.0} refusals/s); RSS {} MiB before, peak {} MiB, {} MiB after",
+        elapsed.as_secs_f64(),
+        refused as f64 / elapsed.as_secs_f64(),
+        before / 1024,
+        peak / 1024,
+        rss_kib() / 1024,
+    );
+    gate.add_permits(1);
+    holder.await.expect("holder").expect("hold");
+    while done.load(std::sync::atomic::Ordering::Relaxed) < CALLS {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 fn app() -> App {
     App::builder()
         .commands(commands![add])
@@ -223,8 +330,15 @@ async fn run() {
 
     println!("## request/response, 1 in flight ({N} calls)");
     let bare = latency_bare(N).await;
-    println!("bare tokio mpsc+oneshot      p50 {:>10}  p99 {:>10}", us(bare.p50), us(bare.p99));
-    for (name, to, method) in [("command cmd:add", "cmd:add", ""), ("actor counter.add", "counter", "add")] {
+    println!(
+        "bare tokio mpsc+oneshot      p50 {:>10}  p99 {:>10}",
+        us(bare.p50),
+        us(bare.p99)
+    );
+    for (name, to, method) in [
+        ("command cmd:add", "cmd:add", ""),
+        ("actor counter.add", "counter", "add"),
+    ] {
         let bus = latency_bus(&client, to, method, N).await;
         println!(
             "bus {name:<24} p50 {:>10}  p99 {:>10}  ({:.2}x / {:.2}x bare)",
@@ -240,7 +354,10 @@ async fn run() {
         println!("\n## throughput, {in_flight} in flight ({total} calls)");
         let bare = throughput_bare(in_flight, total).await;
         println!("bare tokio mpsc+oneshot      {:>10.0} req/s", bare);
-        for (name, to, method) in [("command cmd:add", "cmd:add", ""), ("actor counter.add", "counter", "add")] {
+        for (name, to, method) in [
+            ("command cmd:add", "cmd:add", ""),
+            ("actor counter.add", "counter", "add"),
+        ] {
             let bus = throughput_bus(&client, to, method, in_flight, total).await;
             println!(
                 "bus {name:<24} {:>10.0} req/s  ({:.2}x bare)",
@@ -250,7 +367,9 @@ async fn run() {
         }
     }
 
-    println!("\n## event fan-out (events emitted from Rust, delivered as frames to in-process pages)");
+    println!(
+        "\n## event fan-out (events emitted from Rust, delivered as frames to in-process pages)"
+    );
     for subscribers in [1usize, 10, 100] {
         let events = 100_000 / subscribers;
         let bare = fanout_bare(subscribers, events).await;
@@ -262,7 +381,9 @@ async fn run() {
             bus / bare
         );
     }
-    let _ = Arc::new(());
+
+    println!("\n## flood");
+    flood().await;
 }
 
 fn main() {

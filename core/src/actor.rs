@@ -85,6 +85,10 @@ impl ReplyHandle {
         }
     }
 
+    fn caller_gone(&self) -> bool {
+        self.tx.as_ref().is_none_or(|tx| tx.is_closed())
+    }
+
     /// Resolves when the caller stopped waiting.
     async fn closed(&mut self) {
         match self.tx.as_mut() {
@@ -207,6 +211,10 @@ async fn run(
 ) {
     let mut actor = factory();
     while let Some(Envelope { call, mut reply }) = rx.recv().await {
+        if reply.caller_gone() {
+            // cancelled, expired or closed while queued: don't run it
+            continue;
+        }
         let outcome = {
             let handled = AssertUnwindSafe(actor.handle(call)).catch_unwind();
             tokio::select! {

@@ -221,6 +221,10 @@ impl Session {
     ///
     /// A request's answer is returned when the handler finishes, so handle frames of one
     /// client concurrently (a cancel must be able to overtake the request it cancels).
+    ///
+    /// Must run inside a tokio runtime with its time driver enabled: deadlines use tokio
+    /// timers, and actors and stream producers run on tokio tasks. Commands run inside this
+    /// future, on the caller's task.
     pub async fn handle(&self, frame: Bytes) -> Option<Bytes> {
         let limits = *self.inner.app.limits();
         let frame = match Frame::decode(&frame, &limits) {

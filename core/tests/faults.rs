@@ -458,3 +458,31 @@ async fn a_flood_of_calls_to_a_slow_actor_is_bounded() {
         f.await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_cancelled_while_queued_never_run() {
+    let gate = Arc::new(Gate::default());
+    let app = app(gate.clone(), 16, 64);
+    let client = app.test_client("main");
+    let hold = tokio::spawn({
+        let c = client.clone();
+        async move { c.invoke::<u32>("flaky", "hold", &args! {}).await }
+    });
+    gate.entered.notified().await;
+    let options = CallOptions {
+        deadline: Some(Duration::from_millis(10)),
+        ..CallOptions::default()
+    };
+    for _ in 0..3 {
+        let e = client
+            .invoke_with::<u32>("flaky", "bump", &args! {}, options)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DeadlineExceeded);
+    }
+    gate.release.add_permits(1);
+    assert_eq!(hold.await.unwrap().unwrap(), 0);
+    // the three expired bumps were skipped, not run
+    let n: u32 = client.invoke("flaky", "bump", &args! {}).await.unwrap();
+    assert_eq!(n, 1);
+}
