@@ -7,8 +7,9 @@
  * the input), arrays, maps → plain objects (`__proto__` is an own property, never the
  * prototype), ext → `{ type, data }`. No `eval`, no code generation (strict-CSP safe).
  *
- * It replaced `@msgpack/msgpack`'s decoder, measured as fast or faster on the same inputs
- * (see the report in js-client/README.md) and a third of the bundle.
+ * It replaced `@msgpack/msgpack`'s decoder (`npm run bench` compares them): within ~1.2× of it
+ * on key-heavy maps, as fast elsewhere, with the strict checks included and a quarter of the
+ * IIFE bundle less.
  * @internal
  * @module
  */
