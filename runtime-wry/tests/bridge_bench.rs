@@ -43,8 +43,12 @@ fn bridge_paths_are_measured() {
     let fetch = measure(
         &driver,
         &format!(
-            "for (let i = 0; i < 50; i++) await SB.invoke('cmd:hits', {{}}); \
-             let t = Date.now(); for (let i = 0; i < {CALLS}; i++) await SB.invoke('cmd:hits', {{}}); \
+            "const nope = () => fetch(SB.BASE + '/nope', {{ method: 'POST', body: new Uint8Array(1) }}); \
+             for (let i = 0; i < 50; i++) await nope(); \
+             let t = Date.now(); for (let i = 0; i < {CALLS}; i++) await nope(); \
+             const floorMs = Date.now() - t; \
+             for (let i = 0; i < 50; i++) await SB.invoke('cmd:hits', {{}}); \
+             t = Date.now(); for (let i = 0; i < {CALLS}; i++) await SB.invoke('cmd:hits', {{}}); \
              const replyMs = Date.now() - t; \
              let got = 0; await SB.listen('bench', () => {{ got++; }}); \
              const polls0 = SB.stats.polls; t = Date.now(); \
@@ -54,7 +58,7 @@ fn bridge_paths_are_measured() {
              const big = new Uint8Array(4 << 20).fill(7); t = Date.now(); \
              const back = await SB.invoke('cmd:echo', {{ data: big }}); \
              const bigMs = Date.now() - t; \
-             return {{ replyMs, pushMs, polls, got, bigMs, bigOk: back.length === big.length }};"
+             return {{ floorMs, replyMs, pushMs, polls, got, bigMs, bigOk: back.length === big.length }};"
         ),
     );
 
@@ -90,6 +94,8 @@ fn bridge_paths_are_measured() {
             "release"
         }
     );
+    let floor = fetch["floorMs"].as_f64().unwrap_or(f64::NAN) * 1000.0 / CALLS as f64;
+    eprintln!("  floor, fetch answered 404 at once:   {floor:7.0} us per round trip (no bus)");
     eprintln!(
         "  reply, fetch POST /ipc:              {:7.0} us per round trip",
         us(&fetch)

@@ -23,25 +23,28 @@
 //!
 //! ## Which path is faster
 //! Measured in the real app (`e2e/app.rs`, release build, WebKitGTK under Xvfb, 2 cores,
-//! with the machine's load average at 5–6 from parallel builds, so read the ratios more
-//! than the absolute figures) by
-//! `cargo test --release -p switchboard-runtime-wry --test bridge_bench -- --nocapture`,
-//! two runs:
+//! the machine's load average at 4–6 from parallel builds, so read the ratios more than the
+//! absolute figures) by
+//! `cargo test --release -p switchboard-runtime-wry --test bridge_bench -- --nocapture`;
+//! four runs, the first two without the floor line:
 //!
-//! | path | run 1 | run 2 |
-//! |---|---|---|
-//! | reply, `fetch` POST `/ipc` (async responder, bus on tokio) | 1185 µs / round trip | 1617 µs |
-//! | reply, `postMessage` answered by `evaluate_script` | 668 µs / round trip | 529 µs |
-//! | push 10,000 events, held-open `/poll` | 75,188 events/s in 3 responses | 85,470 events/s in 2 |
-//! | push 10,000 events, `evaluate_script` (one batch per flush) | 32,468 events/s in 3 calls | 35,971 events/s in 23 |
-//! | 4 MiB echo, `fetch` | 49.4 MB/s up+down | 36.0 MB/s |
-//! | 4 MiB echo, `postMessage` (base64 both ways) | 12.4 MB/s up+down | 14.4 MB/s |
+//! | path | run 1 | run 2 | run 3 | run 4 |
+//! |---|---|---|---|---|
+//! | floor: `fetch` to the scheme answered `404` at once on the UI thread (no bus) | | | 530 µs | 496 µs |
+//! | reply, `fetch` POST `/ipc` (async responder, bus on tokio) | 1185 µs | 1617 µs | 781 µs | 806 µs |
+//! | reply, `postMessage` answered by `evaluate_script` | 668 µs | 529 µs | 692 µs | 700 µs |
+//! | push 10,000 events, held-open `/poll` (events/s, responses) | 75k in 3 | 85k in 2 | 143k in 2 | 161k in 3 |
+//! | push 10,000 events, `evaluate_script`, one batch per flush (events/s, calls) | 32k in 3 | 36k in 23 | 59k in 6 | 103k in 4 |
+//! | 4 MiB echo, `fetch` (MB/s up+down) | 49 | 36 | 66 | 63 |
+//! | 4 MiB echo, `postMessage`, base64 both ways (MB/s up+down) | 12 | 14 | 20 | 23 |
 //!
-//! So: small replies come back ~2× faster through `postMessage`, large payloads 3–4× faster
-//! through `fetch`, and pushes 2× faster through the held-open poll (which also never runs
-//! a script per event). The 16 MiB round trip of the e2e test takes 0.9–2 s in a debug
-//! build. Both paths stay available; the client picks (`fetch` first, `postMessage` as the
-//! fallback), and the host pushes by poll as soon as the page polls, by script otherwise.
+//! So: most of a `fetch` round trip is WebKit's own custom-scheme cost (the floor); the
+//! bus and its two thread hops add ~250–300 µs under this load (~90 µs in a quieter probe).
+//! Small replies come back 10–60% faster through `postMessage`, large payloads 3–4× faster
+//! through `fetch`, and pushes 1.5–2× faster through the held-open poll. The 16 MiB round
+//! trip of the e2e test takes 0.9–2 s in a debug build. Both paths stay available: the
+//! client picks (`fetch` first, `postMessage` as the fallback), and the host pushes by poll
+//! as soon as the page polls, by script otherwise.
 //!
 //! ## Limits of the identity check
 //! An iframe of the app's *own* origin cannot be told from the top frame on the `fetch` path
