@@ -21,6 +21,12 @@
 //! The UI thread never waits on the bus: the handler hands the frame to the async runtime
 //! and returns; the answer goes back through wry's asynchronous responder.
 //!
+//! **Thread hops of one call**: `fetch` → custom-scheme handler on the UI thread → (hop 1)
+//! a tokio task runs the session, which runs a command on that same task → (hop 2) the
+//! responder finishes the request on the UI thread (glib `MainContext::invoke`). The
+//! `postMessage` path makes the same two hops, the second through the event loop proxy,
+//! then one `evaluate_script`. An actor target adds core's two hops (to its task and back).
+//!
 //! ## Which path is faster
 //! Measured in the real app (`e2e/app.rs`, release build, WebKitGTK under Xvfb, 2 cores,
 //! the machine's load average at 4–6 from parallel builds, so read the ratios more than the
