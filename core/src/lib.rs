@@ -85,7 +85,64 @@ pub use session::{Outbound, Session};
 pub use specta;
 pub use state::State;
 pub use stream::Stream;
-pub use switchboard_macros::{actor, command, commands};
+/// Turn a function into a command, answered at `cmd:<name>`.
+///
+/// Arguments are decoded from the request's payload map by name (any `Deserialize` type;
+/// an `Option` may be left out) or injected (`State<T>`, `Window`, `Caller`, `AppHandle`).
+/// Sync or async. `Result<T, E>` with `E: Serialize` answers `Err` as error code `app`
+/// with `E` encoded in `data` (and its `Display` as the message); a [`Stream<T>`] answers
+/// with a stream.
+///
+/// ```
+/// use switchboard::{State, Window};
+/// #[derive(Default)]
+/// struct Db;
+/// #[derive(serde::Serialize, Debug)]
+/// enum SaveError { ReadOnly }
+///
+/// #[switchboard::command]
+/// async fn save(path: String, contents: Vec<u8>, _db: State<Db>, window: Window) -> Result<u64, SaveError> {
+///     if path.starts_with("/etc") { return Err(SaveError::ReadOnly) }
+///     let _ = window.label();
+///     Ok(contents.len() as u64)
+/// }
+/// let commands = switchboard::commands![save];
+/// ```
+pub use switchboard_macros::command;
+
+/// Make an inherent `impl` block an [`Actor`]: each method taking `&self` or `&mut self`
+/// (sync or async) is callable as `<name>.<method>`, arguments decoded by name like a
+/// command's. `#[switchboard(skip)]` keeps a helper method off the bus.
+///
+/// ```
+/// #[derive(Default, Clone)]
+/// struct Todo { items: Vec<String> }
+///
+/// #[switchboard::actor]
+/// impl Todo {
+///     fn add(&mut self, item: String) -> usize { self.items.push(item); self.items.len() }
+///     async fn list(&self) -> Vec<String> { self.items.clone() }
+///     #[switchboard(skip)]
+///     fn clear(&mut self) { self.items.clear() }
+/// }
+/// let app = switchboard::App::builder().actor("todo", Todo::default()).build().unwrap();
+/// assert_eq!(app.actors()[0].1.len(), 2);
+/// ```
+pub use switchboard_macros::actor;
+
+/// The list of commands to register: `commands![greet, files::read]`.
+///
+/// ```
+/// mod files {
+///     #[switchboard::command]
+///     pub fn read(path: String) -> String { path }
+/// }
+/// #[switchboard::command]
+/// fn ping() {}
+/// let app = switchboard::App::builder().commands(switchboard::commands![ping, files::read]).build().unwrap();
+/// assert_eq!(app.commands().len(), 2);
+/// ```
+pub use switchboard_macros::commands;
 pub use switchboard_protocol as protocol;
 pub use window::{Window, WindowCommand, WindowEvent, WindowSpec};
 
