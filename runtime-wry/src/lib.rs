@@ -53,9 +53,14 @@ pub use assets::{Assets, DEFAULT_CSP};
 pub use origin::{Origin, TrustedOrigins};
 pub use runtime::{CloseDecision, Frontend, WryHandle, WryRuntime, AUTOMATION_ENV, DEV_URL_ENV};
 
-/// Embeds a folder of the calling crate as [`Assets`]: `assets!("frontend")`.
+/// Embeds a folder of the calling crate (relative to its `Cargo.toml`) as [`Assets`], each
+/// file at its path under the folder: `assets!("frontend")`.
 ///
-/// ```ignore
-/// static FRONTEND: switchboard_runtime_wry::Assets = switchboard_runtime_wry::assets!("frontend");
+/// ```
+/// use switchboard_runtime_wry::{assets, Assets};
+/// // this crate's end-to-end test frontend
+/// static FRONTEND: Assets = assets!("e2e/frontend");
+/// assert!(FRONTEND.get("index.html").is_some());
+/// assert_eq!(FRONTEND.resolve("/client.js").unwrap().1, "text/javascript; charset=utf-8");
 /// ```
 pub use switchboard_runtime_wry_macros::assets;
