@@ -240,7 +240,15 @@ export const FRAME_KINDS: readonly FrameKind[] = [
 const NAME_RE = /^[A-Za-z0-9_-]+$/;
 const TOPIC_RE = /^[A-Za-z0-9_\-.:/]+$/;
 
-/** Why `text` is not a name, or `null` when it is one. */
+/**
+ * Why `text` is not a name (1 to 64 bytes of `A-Z a-z 0-9 _ -`), or `null` when it is one.
+ *
+ * @example
+ * ```ts
+ * nameProblem("greet"); // null
+ * nameProblem("no spaces"); // "name `no spaces` holds a character outside A-Z a-z 0-9 _ -"
+ * ```
+ */
 export function nameProblem(text: string): string | null {
   if (text.length === 0) return "empty name";
   if (text.length > MAX_NAME_LEN) return `name \`${text.slice(0, MAX_NAME_LEN)}\` is ${text.length} bytes long, the limit is ${MAX_NAME_LEN}`;
@@ -248,7 +256,14 @@ export function nameProblem(text: string): string | null {
   return null;
 }
 
-/** Why `text` is not a topic, or `null` when it is one. */
+/**
+ * Why `text` is not a topic (1 to 128 bytes of name characters and `. : /`), or `null`.
+ *
+ * @example
+ * ```ts
+ * topicProblem("download/progress"); // null
+ * ```
+ */
 export function topicProblem(text: string): string | null {
   if (text.length === 0) return "empty name";
   if (text.length > MAX_TOPIC_LEN) return `name \`${text.slice(0, MAX_TOPIC_LEN)}\` is ${text.length} bytes long, the limit is ${MAX_TOPIC_LEN}`;
@@ -312,7 +327,7 @@ export function parseTarget(target: string): Target {
   return { to, method };
 }
 
-/** Throws a `malformed` error unless `v` is an integer in `0..=max`. */
+/** Throws a `malformed` error unless `v` is an integer in `0..=max`. @internal */
 export function checkUint(field: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== "number" || !Number.isInteger(v)) throw malformed(`field \`${field}\` must be an unsigned integer`);
   if (v < 0 || v > max) throw malformed(`field \`${field}\` holds ${v}, out of range`);

@@ -40,7 +40,37 @@ export {
   isSwitchboardError,
 } from "./errors.js";
 export { type EventMeta, type Listener, type Unlisten } from "./events.js";
-export * from "./frames.js";
+export {
+  type CancelFrame,
+  type CreditFrame,
+  type ErrorFrame,
+  type EventFrame,
+  type Frame,
+  type FrameKind,
+  type HelloFrame,
+  type OutgoingFrame,
+  type RequestFrame,
+  type ResponseFrame,
+  type SessionLimits,
+  type StreamEndFrame,
+  type StreamItemFrame,
+  type SubscribeFrame,
+  type Target,
+  type UnsubscribeFrame,
+  type WelcomeFrame,
+  type WireError,
+  DEFAULT_STREAM_CREDIT,
+  FRAME_KINDS,
+  MAX_NAME_LEN,
+  MAX_TOPIC_LEN,
+  MAX_VERSIONS,
+  PROTOCOL_VERSION,
+  SUPPORTED_VERSIONS,
+  addressProblem,
+  nameProblem,
+  parseTarget,
+  topicProblem,
+} from "./frames.js";
 export { type StreamOptions, Stream } from "./stream.js";
 export { type MemoryHost, type MemoryTransport, type Transport, memoryTransport } from "./transport.js";
 export { defaultClient, emit, invoke, listen, once, resetDefaultClient, setDefaultTransport, stream } from "./defaults.js";
