@@ -1,4 +1,4 @@
-import { encode as libEncode } from "@msgpack/msgpack";
+import { decode as libDecode, encode as libEncode } from "@msgpack/msgpack";
 import { describe, expect, test } from "vitest";
 
 import {
@@ -137,6 +137,91 @@ describe("payload encoding", () => {
         len: theirs.length,
       });
     }
+  });
+});
+
+/** A printable, order-preserving form of a decoded value (byte arrays as hex). */
+function canon(v: unknown): string {
+  if (v instanceof Uint8Array) return `bin:${hexOf(v)}`;
+  if (Array.isArray(v)) return `[${v.map(canon).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${canon(x)}`).join(",")}}`;
+  }
+  return typeof v === "number" && Object.is(v, -0) ? "-0" : JSON.stringify(v) ?? String(v);
+}
+
+function randomValues(count: number, seed0: number): unknown[] {
+  let seed = seed0;
+  const rand = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const ints = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32, 2 ** 53 - 1, -1, -33, -129, -32769, -(2 ** 31) - 1, -(2 ** 53 - 1)];
+  const value = (depth: number): unknown => {
+    const r = rand();
+    if (depth > 3 || r < 0.35) {
+      const s = rand();
+      if (s < 0.3) return ints[Math.floor(rand() * ints.length)];
+      if (s < 0.4) return rand() * 1e6 - 5e5;
+      if (s < 0.55) return "k".repeat(Math.floor(rand() * 40)) + (rand() < 0.3 ? "é🦀" : "");
+      if (s < 0.65) return new Uint8Array(Math.floor(rand() * 300)).map((_, i) => i);
+      if (s < 0.75) return rand() < 0.5;
+      return null;
+    }
+    if (r < 0.65) return Array.from({ length: Math.floor(rand() * 20) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(rand() * 20) }, (_, i) => [`key${i % 7}${i}`, value(depth + 1)]));
+  };
+  return Array.from({ length: count }, () => value(0));
+}
+
+describe("payload decoder against @msgpack/msgpack", () => {
+  test("decodes every random value exactly as the library does", () => {
+    for (const v of randomValues(300, 7)) {
+      const bytes = libEncode(v);
+      expect(canon(decodePayload(bytes))).toBe(canon(libDecode(bytes)));
+    }
+  });
+
+  test("mutated payloads decode or fail with a SwitchboardError, never anything else", () => {
+    let seed = 99;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    let rejected = 0;
+    for (const v of randomValues(200, 11)) {
+      const good = encodePayload(v);
+      for (let k = 0; k < 10; k++) {
+        const bad = good.slice(0, rand(good.length + 1) + 1);
+        for (let flips = rand(4); flips >= 0; flips--) if (bad.length > 0) bad[rand(bad.length)] = rand(256);
+        const code = codeOf(() => decodePayload(bad));
+        expect(["accepted", "malformed"]).toContain(code);
+        if (code !== "accepted") rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(100);
+  });
+
+  test("mutated frames decode or fail with a SwitchboardError, never anything else", () => {
+    let seed = 5;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const samples = [
+      encodeFrame({ k: "request", id: 9, to: "counter", method: "add", payload: encodePayload({ by: 2 }), deadline: 100, credit: 4 }),
+      encodeFrame({ k: "welcome", version: 1, session: "s", window: "main", grants: ["*"], limits: { max_frame: 10, max_depth: 64, max_pending: 5 } }),
+      encodeFrame({ k: "stream_end", id: 3, seq: 2, err: { code: "app", message: "x", data: encodePayload("e") } }),
+    ];
+    const codes = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const bad = (samples[i % samples.length] as Uint8Array).slice();
+      for (let flips = rand(3); flips >= 0; flips--) bad[rand(bad.length)] = rand(256);
+      const code = codeOf(() => decodeFrame(bad));
+      expect(code.startsWith("not a SwitchboardError")).toBe(false);
+      codes.add(code);
+    }
+    expect(codes.has("malformed")).toBe(true);
   });
 });
 
