@@ -441,12 +441,16 @@ export class Client {
   async once<T = unknown>(topic: string, listener: Listener<T>): Promise<Unlisten> {
     let unlisten: Unlisten | null = null;
     let fired = false;
+    const stop = (): void => {
+      void unlisten?.().catch((e: unknown) => this.report(e));
+    };
     unlisten = await this.listen<T>(topic, (value, meta) => {
       if (fired) return;
       fired = true;
-      void unlisten?.().catch((e: unknown) => this.report(e));
+      stop(); // a no-op if the event came before `listen` resolved; handled below
       listener(value, meta);
     });
+    if (fired) stop();
     return unlisten;
   }
 

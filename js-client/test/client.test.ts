@@ -264,6 +264,26 @@ describe("events", () => {
     expect(client.listenedTopics).toBe(0);
   });
 
+  test("once_unsubscribes_even_when_the_event_beats_the_subscribe_answer", async () => {
+    // The host pushes the event first and answers the subscribe after it.
+    const host = scriptedHost(async (f, h) => {
+      if (f.k === "subscribe") {
+        h.push({ k: "event", topic: f.topic, payload: encodePayload("early") });
+        await sleep(5);
+        return { k: "response", id: f.id, ok: new Uint8Array() };
+      }
+      if (f.k === "unsubscribe") return { k: "response", id: f.id, ok: new Uint8Array() };
+      return null;
+    });
+    const client = await connect(host.transport);
+    const seen: unknown[] = [];
+    await client.once("t", (v) => seen.push(v));
+    await host.next((f) => f.k === "unsubscribe");
+    expect(seen).toEqual(["early"]);
+    await sleep(5);
+    expect(client.listenedTopics).toBe(0);
+  });
+
   test("a_forbidden_topic_rejects_listen", async () => {
     const host = mockTransport(() => null, { forbiddenTopics: ["secret"] });
     const client = await connect(host);
