@@ -152,9 +152,13 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
     return null;
   };
 
-  // Switches to the postMessage path for good, if the page has one.
+  // Whether a fetch to the scheme ever got an answer: after that, a failing fetch is an error
+  // (the frame may have reached the host), not a reason to resend it another way.
+  let fetchWorked = false;
+
+  // Switches to the postMessage path for good, if the page has one and fetch never worked.
   const fallBack = (): boolean => {
-    if (global.ipc === undefined) return false;
+    if (global.ipc === undefined || fetchWorked) return false;
     if (mode !== "postMessage") {
       mode = "postMessage";
       pollAbort?.abort();
@@ -168,7 +172,6 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
     if (polling) return;
     polling = true;
     let backoff = 0;
-    let everWorked = false;
     try {
       while (!closed && mode === "fetch" && receivers.size > 0 && doFetch !== undefined) {
         const started = Date.now();
@@ -176,7 +179,7 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
         pollAbort = new AbortController();
         try {
           const res = await doFetch(`${base}/poll`, { method: "POST", signal: pollAbort.signal });
-          everWorked = true;
+          fetchWorked = true;
           if (res.status === 200) {
             const body = new Uint8Array(await res.arrayBuffer());
             if (body.length > 0 && !closed) {
@@ -193,7 +196,7 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
           }
         } catch {
           if (closed || mode !== "fetch") break;
-          if (!everWorked && fallBack()) break;
+          if (fallBack()) break;
           backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));
           await sleep(backoff);
           continue;
@@ -221,6 +224,7 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
         let res: Response | undefined;
         try {
           res = await doFetch(`${base}/ipc`, { method: "POST", body: frame as Uint8Array<ArrayBuffer> });
+          fetchWorked = true;
         } catch (e) {
           if (!fallBack()) {
             throw new SwitchboardError("internal", `bridge unreachable at ${base}/ipc: ${e instanceof Error ? e.message : String(e)}`, {

@@ -198,6 +198,24 @@ describe("bridge fallback to postMessage", () => {
     client.close();
   });
 
+  test("a_fetch_failing_after_it_worked_is_an_error_not_a_resend", async () => {
+    const posted: string[] = [];
+    let fail = false;
+    const fetchFn = (async (input: RequestInfo | URL) => {
+      if (String(input).endsWith("/poll")) return new Promise<Response>(() => undefined);
+      if (fail) throw new TypeError("connection reset");
+      return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
+    }) as typeof fetch;
+    const global: BridgeGlobals = { ipc: { postMessage: (m: string) => posted.push(m) } };
+    const transport = bridgeTransport({ base: "sb://x", fetch: fetchFn, global });
+    const client = await connect(transport);
+    fail = true;
+    await expect(client.invoke("cmd:x")).rejects.toMatchObject({ code: "internal" });
+    expect(transport.mode).toBe("fetch");
+    expect(posted).toEqual([]);
+    client.close();
+  });
+
   test("base64_round_trips_large_frames", () => {
     const big = new Uint8Array(200_000).map((_, i) => i * 7);
     const back = fromBase64(toBase64(big));
