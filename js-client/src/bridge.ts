@@ -23,6 +23,7 @@
  * @module
  */
 
+import { isBatch } from "./codec.js";
 import { SwitchboardError } from "./errors.js";
 import { PushReceivers, type Transport } from "./transport.js";
 
@@ -184,7 +185,9 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
             const body = new Uint8Array(await res.arrayBuffer());
             if (body.length > 0 && !closed) {
               receivers.deliver(body);
-              delivered = true;
+              // A poll is answered with a batch; a lone frame is a refusal (an unknown or
+              // closing window), answered at once: deliver it but do not poll straight again.
+              delivered = isBatch(body);
             }
           } else if (res.status === 410) {
             break; // the window is closed: nothing will ever be pushed again

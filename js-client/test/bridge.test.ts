@@ -153,6 +153,28 @@ describe("bridge transport over fetch", () => {
     expect(polls).toBe(1);
   });
 
+  test("a_poll_refused_with_a_lone_error_frame_backs_off", async () => {
+    let polls = 0;
+    const errors: unknown[] = [];
+    const fetchFn = (async (input: RequestInfo | URL) => {
+      if (String(input).endsWith("/poll")) {
+        polls += 1;
+        if (polls === 1) await sleep(30); // after the handshake, the window goes away
+        const refusal = encodeFrame({ k: "error", code: "window_closed", message: "this window is closed" });
+        return new Response(refusal as Uint8Array<ArrayBuffer>, { status: 200 });
+      }
+      return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
+    }) as typeof fetch;
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: fetchFn, global: {} }), {
+      onError: (e) => errors.push(e),
+    });
+    await sleep(400);
+    client.close();
+    expect(polls).toBeLessThanOrEqual(6);
+    expect(errors.length).toBe(polls);
+    expect(errors[0]).toMatchObject({ code: "window_closed" });
+  });
+
   test("instant_empty_polls_back_off_too", async () => {
     let polls = 0;
     const fetchFn = (async (input: RequestInfo | URL) => {
