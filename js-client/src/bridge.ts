@@ -8,9 +8,14 @@
  *   frames are queued, with a batch (PROTOCOL.md §7), and the client polls again at once
  *   (`204`: nothing came for a while, poll again; `410`: the window is closed, stop).
  *   Errors and instant empty answers back off (50 ms doubling to 2 s), never a hot loop.
- * - Fallback, when `fetch` to the scheme fails: `window.ipc.postMessage(base64(frame))`,
- *   answered by the host evaluating `window.__SWITCHBOARD_RECEIVE__("<base64 frame or batch>")`,
- *   which this module installs (the host may use it for pushes in either mode).
+ * - The string channel: `window.ipc.postMessage(base64(frame))`, answered by the host
+ *   evaluating `window.__SWITCHBOARD_RECEIVE__("<base64 frame or batch>")`, which this module
+ *   installs (the host may use it for pushes in either mode). It is the fallback when `fetch`
+ *   to the scheme fails, and, by default (`route: "auto"`), the path of small frames in the
+ *   top frame: measured in the real app it answers a small call about twice as fast as a
+ *   `fetch`, while `fetch` moves large payloads 3–4× faster (runtime-wry's bridge docs).
+ *   `auto` sends frames up to 64 KiB, and every `event` (so emits keep their order), through
+ *   `postMessage`, larger frames through `fetch`, and keeps pushes on the held-open poll.
  *
  * `base` is `switchboard://localhost` on Linux and macOS, `http://switchboard.localhost` on
  * Windows and Android, or `window.__SWITCHBOARD_BRIDGE__.base` when the runtime sets it.
@@ -35,6 +40,8 @@ export interface BridgeGlobals {
   __SWITCHBOARD_RECEIVE__?: (base64: string) => void;
   /** wry's string channel to the host. */
   ipc?: { postMessage(message: string): void };
+  /** The top frame's window (the string channel is only trusted from the top frame). */
+  top?: unknown;
   /** For platform detection. */
   navigator?: { userAgent?: string };
 }
@@ -47,8 +54,14 @@ export interface BridgeOptions {
   fetch?: typeof fetch;
   /** The global object to read and install hooks on (default: `globalThis`). */
   global?: BridgeGlobals;
-  /** Start in the `postMessage` fallback instead of trying `fetch` first. */
-  forcePostMessage?: boolean;
+  /**
+   * Which path calls take: `"auto"` (default: small frames and events by `postMessage` in the
+   * top frame when `window.ipc` exists, the rest by `fetch`), `"fetch"` (always `fetch`,
+   * `postMessage` only as the fallback), or `"postMessage"` (always the string channel).
+   */
+  route?: "auto" | "fetch" | "postMessage";
+  /** Largest frame `auto` sends by `postMessage`, in bytes (default 64 KiB). */
+  smallFrame?: number;
 }
 
 /** A bridge transport, with its current mode for diagnostics. */
@@ -61,6 +74,14 @@ const MIN_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 2000;
 /** A poll answered faster than this with nothing in it counts as a failure (no hot loop). */
 const INSTANT_MS = 20;
+const SMALL_FRAME = 64 * 1024;
+// What a canonical `event` frame starts with after its map header: "v" 1 "k" "event".
+const EVENT_HEAD = [0xa1, 0x76, 0x01, 0xa1, 0x6b, 0xa5, 0x65, 0x76, 0x65, 0x6e, 0x74];
+
+function isEventFrame(frame: Uint8Array): boolean {
+  for (let i = 0; i < EVENT_HEAD.length; i++) if (frame[i + 1] !== EVENT_HEAD[i]) return false;
+  return true;
+}
 
 /**
  * The bridge's base URL for this platform: `window.__SWITCHBOARD_BRIDGE__.base` if set,
@@ -135,7 +156,12 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
   const global = opts.global ?? (globalThis as BridgeGlobals);
   const base = opts.base ?? bridgeBase(global);
   const doFetch: typeof fetch | undefined = opts.fetch ?? (typeof fetch === "function" ? fetch.bind(globalThis) : undefined);
-  let mode: "fetch" | "postMessage" = opts.forcePostMessage === true || doFetch === undefined ? "postMessage" : "fetch";
+  const route = opts.route ?? "auto";
+  const smallFrame = opts.smallFrame ?? SMALL_FRAME;
+  let mode: "fetch" | "postMessage" = route === "postMessage" || doFetch === undefined ? "postMessage" : "fetch";
+  // The host only trusts the top frame's string channel (it carries a per-window token).
+  const stringChannel = (): boolean =>
+    route === "auto" && typeof global.ipc?.postMessage === "function" && (global.top === undefined || global.top === global);
   const receivers = new PushReceivers();
   let closed = false;
   let polling = false;
@@ -223,7 +249,8 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
     },
     async send(frame: Uint8Array): Promise<Uint8Array | null> {
       if (closed) throw new SwitchboardError("window_closed", "the bridge transport is closed");
-      if (mode === "fetch" && doFetch !== undefined) {
+      const viaString = stringChannel() && (frame.length <= smallFrame || isEventFrame(frame));
+      if (mode === "fetch" && doFetch !== undefined && !viaString) {
         let res: Response | undefined;
         try {
           res = await doFetch(`${base}/ipc`, { method: "POST", body: frame as Uint8Array<ArrayBuffer> });

@@ -191,6 +191,47 @@ describe("bridge transport over fetch", () => {
   });
 });
 
+describe("bridge routing", () => {
+  test("auto_sends_small_frames_and_events_by_post_message_and_large_ones_by_fetch", async () => {
+    const global: BridgeGlobals = {};
+    const posted: Frame[] = [];
+    global.top = global;
+    global.ipc = {
+      postMessage(message: string) {
+        const frame = decodeFrame(fromBase64(message));
+        posted.push(frame);
+        setTimeout(() => {
+          if (frame.k === "hello") global.__SWITCHBOARD_RECEIVE__?.(toBase64(encodeFrame(WELCOME)));
+          if (frame.k === "request") {
+            const answer = encodeFrame({ k: "response", id: frame.id, ok: encodePayload("small") });
+            global.__SWITCHBOARD_RECEIVE__?.(toBase64(answer));
+          }
+        }, 0);
+      },
+    };
+    const bridge = fakeBridge((f) => (f.k === "request" ? { v: 1, k: "response", id: f.id, ok: encodePayload("large") } : null));
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: bridge.fetch, global }));
+    expect(await client.invoke("cmd:echo", { data: new Uint8Array(10) })).toBe("small");
+    expect(await client.invoke("cmd:echo", { data: new Uint8Array(100_000) })).toBe("large");
+    await client.emit("big/event", new Uint8Array(100_000));
+    expect(posted.map((f) => f.k)).toEqual(["hello", "request", "event"]);
+    const viaFetch = bridge.calls.filter((c) => c.url === "sb://x/ipc").map((c) => decodeFrame(c.body as Uint8Array).k);
+    expect(viaFetch).toEqual(["request"]);
+    expect(bridge.calls.some((c) => c.url === "sb://x/poll")).toBe(true); // pushes stay on the poll
+    client.close();
+  });
+
+  test("an_iframe_never_uses_the_string_channel", async () => {
+    const posted: string[] = [];
+    const global: BridgeGlobals = { top: {}, ipc: { postMessage: (m: string) => posted.push(m) } };
+    const bridge = fakeBridge((f) => (f.k === "hello" ? (WELCOME as Frame) : null));
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: bridge.fetch, global }));
+    expect(posted).toEqual([]);
+    expect(bridge.calls.filter((c) => c.url === "sb://x/ipc")).toHaveLength(1);
+    client.close();
+  });
+});
+
 describe("bridge fallback to postMessage", () => {
   test("a_failing_fetch_falls_back_and_receive_delivers_answers", async () => {
     const posted: Frame[] = [];
@@ -212,7 +253,7 @@ describe("bridge fallback to postMessage", () => {
     const fetchFn = (async () => {
       throw new TypeError("unsupported scheme");
     }) as typeof fetch;
-    const transport = bridgeTransport({ base: "switchboard://localhost", fetch: fetchFn, global });
+    const transport = bridgeTransport({ base: "switchboard://localhost", fetch: fetchFn, global, route: "fetch" });
     const client = await connect(transport);
     expect(transport.mode).toBe("postMessage");
     expect(await client.invoke("counter.get")).toBe(42);
@@ -229,7 +270,7 @@ describe("bridge fallback to postMessage", () => {
       return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
     }) as typeof fetch;
     const global: BridgeGlobals = { ipc: { postMessage: (m: string) => posted.push(m) } };
-    const transport = bridgeTransport({ base: "sb://x", fetch: fetchFn, global });
+    const transport = bridgeTransport({ base: "sb://x", fetch: fetchFn, global, route: "fetch" });
     const client = await connect(transport);
     fail = true;
     await expect(client.invoke("cmd:x")).rejects.toMatchObject({ code: "internal" });
