@@ -45,6 +45,11 @@ test("payload codec figures", () => {
   rows.push(`small request frame (${frame.length} B): encodeFrame ${time(20000, () =>
     encodeFrame({ k: "request", id: 7, to: "cmd:greet", method: "", payload: new Uint8Array(10) }),
   ).toFixed(2)} µs, decodeFrame ${time(20000, () => decodeFrame(frame)).toFixed(2)} µs`);
+  const event = encodeFrame({ k: "event", topic: "bench/tick", payload: encodePayload({ seq: 1, last: false }), from: "cmd:events" });
+  rows.push(`event push (${event.length} B): decodeFrame + decodePayload ${time(20000, () => {
+    const f = decodeFrame(event);
+    return f.k === "event" ? decodePayload(f.payload) : null;
+  }).toFixed(2)} µs`);
   console.log(rows.join("\n"));
-  expect(rows).toHaveLength(5);
+  expect(rows).toHaveLength(6);
 });

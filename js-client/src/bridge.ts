@@ -14,7 +14,7 @@
  *   to the scheme fails, and, by default (`route: "auto"`), the path of small frames in the
  *   top frame: measured in the real app it answers a small call about twice as fast as a
  *   `fetch`, while `fetch` moves large payloads 3–4× faster (runtime-wry's bridge docs).
- *   `auto` sends frames up to 64 KiB, and every `event` (so emits keep their order), through
+ *   `auto` sends frames up to 8 KiB, and every `event` (so emits keep their order), through
  *   `postMessage`, larger frames through `fetch`, and keeps pushes on the held-open poll.
  *
  * `base` is `switchboard://localhost` on Linux and macOS, `http://switchboard.localhost` on
@@ -60,7 +60,7 @@ export interface BridgeOptions {
    * `postMessage` only as the fallback), or `"postMessage"` (always the string channel).
    */
   route?: "auto" | "fetch" | "postMessage";
-  /** Largest frame `auto` sends by `postMessage`, in bytes (default 64 KiB). */
+  /** Largest frame `auto` sends by `postMessage`, in bytes (default 8 KiB). */
   smallFrame?: number;
 }
 
@@ -74,7 +74,7 @@ const MIN_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 2000;
 /** A poll answered faster than this with nothing in it counts as a failure (no hot loop). */
 const INSTANT_MS = 20;
-const SMALL_FRAME = 64 * 1024;
+const SMALL_FRAME = 8 * 1024;
 // What a canonical `event` frame starts with after its map header: "v" 1 "k" "event".
 const EVENT_HEAD = [0xa1, 0x76, 0x01, 0xa1, 0x6b, 0xa5, 0x65, 0x76, 0x65, 0x6e, 0x74];
 

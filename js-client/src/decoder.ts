@@ -31,6 +31,36 @@ export interface ExtValue {
   data: Uint8Array;
 }
 
+/**
+ * The short ASCII string in `bytes[start..start+len]`, from a small cache of recent ones
+ * (map keys, frame keys and kinds repeat), or `null` when it is long or not ASCII.
+ */
+export function cachedAscii(b: Uint8Array, start: number, len: number): string | null {
+  if (len === 0 || len > MAX_CACHED_KEY) return len === 0 ? "" : null;
+  let h = len;
+  for (let i = start; i < start + len; i++) {
+    const c = b[i] as number;
+    if (c >= 0x80) return null;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const slot = (h >>> 0) & (KEY_CACHE_SIZE - 1);
+  const hit = keyCache[slot];
+  if (hit !== undefined && hit.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (hit.charCodeAt(i) !== b[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  let text = "";
+  for (let i = start; i < start + len; i++) text += String.fromCharCode(b[i] as number);
+  keyCache[slot] = text;
+  return text;
+}
+
 /** Decodes the value at the start of `bytes` (already scanned). */
 export function decodeValue(bytes: Uint8Array): unknown {
   const r = new ValueReader(bytes);
@@ -47,33 +77,10 @@ class ValueReader {
 
   /** A map key: short ASCII keys repeat (every struct in an array), so they are cached. */
   private key(len: number): string {
-    const start = this.pos;
-    if (len === 0 || len > MAX_CACHED_KEY) return this.str(len);
-    const b = this.bytes;
-    let h = len;
-    for (let i = start; i < start + len; i++) {
-      const c = b[i] as number;
-      if (c >= 0x80) return this.str(len);
-      h = (Math.imul(h, 31) + c) | 0;
-    }
-    const slot = (h >>> 0) & (KEY_CACHE_SIZE - 1);
-    const hit = keyCache[slot];
-    if (hit !== undefined && hit.length === len) {
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (hit.charCodeAt(i) !== b[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        this.pos += len;
-        return hit;
-      }
-    }
-    const text = this.str(len);
-    keyCache[slot] = text;
-    return text;
+    const cached = cachedAscii(this.bytes, this.pos, len);
+    if (cached === null) return this.str(len);
+    this.pos += len;
+    return cached;
   }
 
   private str(len: number): string {

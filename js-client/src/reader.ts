@@ -21,6 +21,7 @@ import {
   nameProblem,
   topicProblem,
 } from "./frames.js";
+import { cachedAscii } from "./decoder.js";
 import { MAX_SAFE, skipValue } from "./scan.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -200,8 +201,11 @@ class Reader {
   str(pos: number, field: string): string {
     const span = this.strSpan(pos);
     if (span === undefined) throw malformed(`field \`${field}\` must be a string`);
+    const [start, len] = span;
+    const ascii = cachedAscii(this.bytes, start, len);
+    if (ascii !== null) return ascii;
     try {
-      return utf8.decode(this.bytes.subarray(span[0], span[0] + span[1]));
+      return utf8.decode(this.bytes.subarray(start, start + len));
     } catch {
       throw malformed(`field \`${field}\` is not valid utf-8`);
     }
@@ -237,7 +241,8 @@ class Reader {
     else throw malformed(field === "" ? "a frame must be a map with string keys" : `field \`${field}\` must be a map`);
     const offsets = new Map<string, number>();
     for (let i = 0; i < n; i++) {
-      if (this.strSpan(p) === undefined) throw malformed(`map key at offset ${p} is not a string`);
+      const m0 = this.bytes[p] as number;
+      if (!((m0 >= 0xa0 && m0 <= 0xbf) || (m0 >= 0xd9 && m0 <= 0xdb))) throw malformed(`map key at offset ${p} is not a string`);
       let key: string;
       try {
         key = this.str(p, "key");
