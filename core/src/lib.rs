@@ -61,6 +61,7 @@ extern crate self as switchboard;
 
 pub mod actor;
 pub mod app;
+pub mod bindings;
 pub mod call;
 pub mod capability;
 pub mod client;
@@ -83,6 +84,9 @@ pub use error::{Closed, Error};
 pub use runtime::{HeadlessRuntime, Runtime};
 pub use session::{Outbound, Session};
 pub use specta;
+/// Derive it on the types of arguments, results, errors and events to get them in full in
+/// the generated TypeScript bindings ([`bindings`]).
+pub use specta::Type;
 pub use state::State;
 pub use stream::Stream;
 /// Turn a function into a command, answered at `cmd:<name>`.
