@@ -225,7 +225,7 @@ impl Bindings {
              // regenerate it (`cargo xtask bindings`, or run the app with {BINDINGS_ENV}=<path>).\n\
              /* eslint-disable */\n\
              import {{ emit, invoke, isSwitchboardError, listen, once, stream }} from {:?};\n\
-             import type {{ InvokeOptions, Listener, Stream, StreamOptions, SwitchboardError, Unlisten }} from {:?};\n",
+             import type {{ InvokeOptions, Listener, StreamOptions, SwitchboardError, Unlisten }} from {:?};\n",
             self.import_from, self.import_from
         );
         out.push_str(named.trim());
@@ -233,7 +233,7 @@ impl Bindings {
         out.push_str(&body);
         out.push_str(
             "\n// Keep every import used, whatever this app declares.\n\
-             export type { InvokeOptions, Listener, Stream, StreamOptions, SwitchboardError, Unlisten };\n\
+             export type { InvokeOptions, Listener, StreamOptions, SwitchboardError, Unlisten };\n\
              void stream;\n",
         );
         Ok(out)
@@ -292,7 +292,7 @@ fn function(
         params.push("options?: StreamOptions".into());
         let _ = writeln!(
             out,
-            "{indent}{}({}): Stream<{ok}> {{\n{indent}  return stream<{ok}>({target:?}, {args}, options);\n{indent}}},",
+            "{indent}{}({}): AsyncGenerator<{ok}, void, undefined> {{\n{indent}  return stream<{ok}>({target:?}, {args}, options);\n{indent}}},",
             camel(meta.name),
             params.join(", ")
         );

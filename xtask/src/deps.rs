@@ -53,7 +53,7 @@ pub(crate) fn ensure(need: Need) -> Result<(), String> {
         apt_install(&missing)?;
     }
     if need == Need::Test {
-        npm_ci()?;
+        js_packages()?;
     }
     Ok(())
 }
@@ -104,7 +104,7 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
 }
 
 /// `npm ci` in js-client when its `node_modules` is missing or older than its lock file.
-fn npm_ci() -> Result<(), String> {
+pub(crate) fn js_packages() -> Result<(), String> {
     let dir = root().join("js-client");
     let lock = dir.join("package-lock.json");
     if !lock.exists() {

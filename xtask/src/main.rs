@@ -7,10 +7,12 @@
 //! | `deps` | only the installs (system packages, the JS client's npm packages) |
 //! | `bench` | the micro-benchmarks (codec, bus) and, when present, the end-to-end benchmark |
 //! | `vectors [--check]` | regenerates the protocol's golden vectors, or checks the committed ones are current |
+//! | `bindings [--check]` | regenerates the examples' TypeScript bindings from their Rust code and compiles their frontends, or checks both are current and type-check |
 //!
 //! It uses only the standard library so that it builds in seconds on a fresh machine.
 
 mod bench;
+mod bindings;
 mod demo;
 mod deps;
 mod display;
@@ -21,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | vectors [--check]>";
+    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | vectors [--check] | bindings [--check]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some("deps") => deps::ensure(deps::Need::Test),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
+        Some("bindings") => bindings::run(args.iter().any(|a| a == "--check")),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -1,66 +1,69 @@
-// The hello frontend, shared by both windows. It talks to Rust only through
-// `window.switchboard` (the client the runtime injects before this script runs).
-(function () {
-  'use strict';
-  const sb = window.switchboard;
-  const $ = (id) => document.getElementById(id);
-  const me = document.body.dataset.window;
-
-  function showError(e) {
-    $('error').textContent = (e && e.code ? e.code + ': ' : '') + (e && e.message ? e.message : String(e));
-  }
-
-  if (!sb) {
-    showError(new Error('window.switchboard is missing (the JS client was not built into the app)'));
-    return;
-  }
-
-  async function greet(name) {
-    const reply = await sb.invoke('cmd:greet', { name });
-    $('reply').textContent = reply;
-    $('error').textContent = '';
+// The hello frontend, shared by both windows. It reaches Rust only through the typed
+// bindings generated from the Rust code (bindings.ts): change a command's signature in
+// Rust and this file stops compiling.
+import { commands, errors, events } from "./bindings.js";
+const me = document.body.dataset["window"] ?? "main";
+function element(id) {
+    return document.getElementById(id);
+}
+function showError(e) {
+    const out = element("error");
+    if (!out)
+        return;
+    if (errors.greet(e)) {
+        // the command's own error, typed from Rust's `GreetError`
+        out.textContent = e.data.kind === "TooLong" ? `${e.message} (${e.data.len} > ${e.data.max})` : e.message;
+    }
+    else if (e instanceof Error && "code" in e) {
+        out.textContent = `${String(e.code)}: ${e.message}`;
+    }
+    else {
+        out.textContent = String(e);
+    }
+}
+async function greet(name) {
+    const reply = await commands.greet(name);
+    const out = element("reply");
+    if (out)
+        out.textContent = reply;
+    const error = element("error");
+    if (error)
+        error.textContent = "";
     return reply;
-  }
-
-  const greetForm = $('greet-form');
-  if (greetForm) {
-    greetForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      greet($('name').value).catch(showError);
-    });
-  }
-
-  const openSecond = $('open-second');
-  if (openSecond) {
-    openSecond.addEventListener('click', () => {
-      sb.invoke('cmd:open_second', {}).catch(showError);
-    });
-  }
-
-  // the two windows talk through one topic; each shows what the other said
-  sb.listen('hello/chat', (message) => {
-    const item = document.createElement('li');
-    item.textContent = (message.from === me ? 'me' : message.from) + ': ' + message.text;
-    $('messages').appendChild(item);
-  }).catch(showError);
-
-  $('chat-form').addEventListener('submit', (event) => {
+}
+element("greet-form")?.addEventListener("submit", (event) => {
     event.preventDefault();
-    const text = $('chat').value.trim();
-    if (!text) return;
-    $('chat').value = '';
-    sb.emit('hello/chat', { from: me, text }).catch(showError);
-  });
-
-  // `cargo xtask demo`: greet by ourselves, then tell Rust the reply is on screen
-  if (me === 'main') {
-    sb.invoke('cmd:autorun', {}).then(async (on) => {
-      if (!on) return;
-      $('name').value = 'Switchboard';
-      const reply = await greet('Switchboard');
-      requestAnimationFrame(() => requestAnimationFrame(() => {
-        sb.invoke('cmd:demo_shown', { reply }).catch(showError);
-      }));
-    }).catch(showError);
-  }
-})();
+    const name = element("name")?.value ?? "";
+    greet(name).catch(showError);
+});
+element("open-second")?.addEventListener("click", () => {
+    commands.openSecond().catch(showError);
+});
+// the two windows talk through one topic; each shows what the other said
+events.helloChat
+    .listen((message) => {
+    const item = document.createElement("li");
+    item.textContent = `${message.from === me ? "me" : message.from}: ${message.text}`;
+    element("messages")?.appendChild(item);
+})
+    .catch(showError);
+element("chat-form")?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = element("chat");
+    const text = input?.value.trim() ?? "";
+    if (!input || !text)
+        return;
+    input.value = "";
+    events.helloChat.emit({ from: me, text }).catch(showError);
+});
+// `cargo xtask demo`: greet by ourselves, then tell Rust the reply is on screen
+async function autorun() {
+    if (me !== "main" || !(await commands.autorun()))
+        return;
+    const input = element("name");
+    if (input)
+        input.value = "Switchboard";
+    const reply = await greet("Switchboard");
+    requestAnimationFrame(() => requestAnimationFrame(() => void commands.demoShown(reply).catch(showError)));
+}
+autorun().catch(showError);

@@ -12,17 +12,50 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use switchboard::{App, AppHandle, Capability, WindowSpec};
+use serde::{Deserialize, Serialize};
+use switchboard::bindings::Bindings;
+use switchboard::{App, AppBuilder, AppHandle, Capability, Type, WindowSpec};
 use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
+
+/// Why `greet` refused: a discriminated union on `kind` in the generated bindings.
+#[derive(Debug, Serialize, Type, thiserror::Error)]
+#[serde(tag = "kind")]
+enum GreetError {
+    /// The name was empty.
+    #[error("tell me your name first")]
+    EmptyName,
+    /// The name was longer than `max` characters.
+    #[error("a name of {len} characters is too long (at most {max})")]
+    TooLong {
+        /// The name's length in characters.
+        len: u32,
+        /// The longest name greeted.
+        max: u32,
+    },
+}
 
 /// Greet someone by name.
 #[switchboard::command]
-fn greet(name: String) -> Result<String, String> {
+fn greet(name: String) -> Result<String, GreetError> {
+    const MAX: u32 = 64;
     let name = name.trim();
     if name.is_empty() {
-        return Err("tell me your name first".to_owned());
+        return Err(GreetError::EmptyName);
+    }
+    let len = u32::try_from(name.chars().count()).unwrap_or(u32::MAX);
+    if len > MAX {
+        return Err(GreetError::TooLong { len, max: MAX });
     }
     Ok(format!("Hello, {name}! Greetings from Rust."))
+}
+
+/// A message one window sends the other on the `hello/chat` topic.
+#[derive(Serialize, Deserialize, Type)]
+struct Chat {
+    /// The sending window's label.
+    from: String,
+    /// What it said.
+    text: String,
 }
 
 /// Open the second window (once).
@@ -54,17 +87,9 @@ fn demo_shown(reply: String) {
     }
 }
 
-fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-
-    let runtime = WryRuntime::new(Frontend::Embedded(assets!("frontend")));
-    let app = runtime
-        .configure(App::builder())
+/// The app's commands and capabilities: what the window and the generated bindings see.
+fn app() -> AppBuilder {
+    App::builder()
         .commands(switchboard::commands![
             greet,
             open_second,
@@ -82,6 +107,39 @@ fn main() {
                 .windows(["main", "second"])
                 .allow(["event:hello/chat"]),
         )
+}
+
+/// `SWITCHBOARD_BINDINGS=<path>`: write `bindings.ts` for the frontend and stop
+/// (`cargo xtask bindings` does this; no window, no display needed).
+fn export_bindings(path: &std::path::Path) {
+    let written = app().build().map_err(|e| e.to_string()).and_then(|app| {
+        Bindings::new(&app)
+            .event::<Chat>("hello/chat")
+            .import_from("./switchboard-client.js")
+            .export(path)
+            .map_err(|e| e.to_string())
+    });
+    if let Err(e) = written {
+        eprintln!("hello: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn main() {
+    if let Some(path) = switchboard::bindings::requested() {
+        export_bindings(&path);
+        return;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let runtime = WryRuntime::new(Frontend::Embedded(assets!("frontend")));
+    let app = runtime
+        .configure(app())
         .window(
             WindowSpec::new("main")
                 .title("Hello, Switchboard")

@@ -48,6 +48,19 @@ fn greet_button_shows_the_reply_from_rust() {
             .contains("tell me your name first"),
         "{error}"
     );
+    // a too long name: the page reads the typed fields of Rust's `GreetError::TooLong`
+    // through the generated bindings' guard
+    driver.type_into("#name", &"x".repeat(70));
+    driver.click("#greet");
+    let error = driver.wait_for(
+        "the typed error",
+        "const t = document.getElementById('error').textContent; return t.includes('too long') ? t : '';",
+        WAIT,
+    );
+    assert!(
+        error.as_str().unwrap_or("").ends_with("(70 > 64)"),
+        "{error}"
+    );
 }
 
 #[test]
