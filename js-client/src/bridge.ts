@@ -16,6 +16,9 @@
  *   `fetch`, while `fetch` moves large payloads 3–4× faster (runtime-wry's bridge docs).
  *   `auto` sends frames up to 8 KiB, and every `event` (so emits keep their order), through
  *   `postMessage`, larger frames through `fetch`, and keeps pushes on the held-open poll.
+ *   Calls on the two paths are not ordered with each other (concurrent fetches never were);
+ *   a `cancel` can overtake a large request still uploading, and the host then ignores it:
+ *   the caller has its `cancelled` rejection at once, the handler runs to its end unheard.
  *
  * `base` is `switchboard://localhost` on Linux and macOS, `http://switchboard.localhost` on
  * Windows and Android, or `window.__SWITCHBOARD_BRIDGE__.base` when the runtime sets it.

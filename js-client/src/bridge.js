@@ -1,0 +1,258 @@
+/**
+ * The webview bridge transport: how a page talks to `switchboard-runtime-wry`.
+ *
+ * - Calls: `POST {base}/ipc` with one encoded frame as the body and **no** `Content-Type`
+ *   (a CORS-simple request, no preflight). `200` carries the direct answer (one frame),
+ *   `204` means none is due.
+ * - Push: one `POST {base}/poll` (empty body) is kept outstanding; the host answers it when
+ *   frames are queued, with a batch (PROTOCOL.md §7), and the client polls again at once
+ *   (`204`: nothing came for a while, poll again; `410`: the window is closed, stop).
+ *   Errors and instant empty answers back off (50 ms doubling to 2 s), never a hot loop.
+ * - The string channel: `window.ipc.postMessage(base64(frame))`, answered by the host
+ *   evaluating `window.__SWITCHBOARD_RECEIVE__("<base64 frame or batch>")`, which this module
+ *   installs (the host may use it for pushes in either mode). It is the fallback when `fetch`
+ *   to the scheme fails, and, by default (`route: "auto"`), the path of small frames in the
+ *   top frame: measured in the real app it answers a small call about twice as fast as a
+ *   `fetch`, while `fetch` moves large payloads 3–4× faster (runtime-wry's bridge docs).
+ *   `auto` sends frames up to 8 KiB, and every `event` (so emits keep their order), through
+ *   `postMessage`, larger frames through `fetch`, and keeps pushes on the held-open poll.
+ *   Calls on the two paths are not ordered with each other (concurrent fetches never were);
+ *   a `cancel` can overtake a large request still uploading, and the host then ignores it:
+ *   the caller has its `cancelled` rejection at once, the handler runs to its end unheard.
+ *
+ * `base` is `switchboard://localhost` on Linux and macOS, `http://switchboard.localhost` on
+ * Windows and Android, or `window.__SWITCHBOARD_BRIDGE__.base` when the runtime sets it.
+ *
+ * @example
+ * ```ts
+ * import { bridgeTransport, connect } from "@switchboard/client";
+ * const client = await connect(bridgeTransport());
+ * ```
+ * @module
+ */
+import { isBatch } from "./codec.js";
+import { SwitchboardError } from "./errors.js";
+import { PushReceivers } from "./transport.js";
+const MIN_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 2000;
+/** A poll answered faster than this with nothing in it counts as a failure (no hot loop). */
+const INSTANT_MS = 20;
+const SMALL_FRAME = 8 * 1024;
+// What a canonical `event` frame starts with after its map header: "v" 1 "k" "event".
+const EVENT_HEAD = [0xa1, 0x76, 0x01, 0xa1, 0x6b, 0xa5, 0x65, 0x76, 0x65, 0x6e, 0x74];
+function isEventFrame(frame) {
+    for (let i = 0; i < EVENT_HEAD.length; i++)
+        if (frame[i + 1] !== EVENT_HEAD[i])
+            return false;
+    return true;
+}
+/**
+ * The bridge's base URL for this platform: `window.__SWITCHBOARD_BRIDGE__.base` if set,
+ * else `http://switchboard.localhost` on Windows/Android, `switchboard://localhost` elsewhere.
+ *
+ * @example
+ * ```ts
+ * bridgeBase({ navigator: { userAgent: "Mozilla/5.0 (Windows NT 10.0)" } }); // "http://switchboard.localhost"
+ * ```
+ */
+export function bridgeBase(global = globalThis) {
+    const configured = global.__SWITCHBOARD_BRIDGE__?.base;
+    if (typeof configured === "string" && configured !== "")
+        return configured.replace(/\/+$/, "");
+    const ua = global.navigator?.userAgent ?? "";
+    return /Windows|Android/i.test(ua) ? "http://switchboard.localhost" : "switchboard://localhost";
+}
+/** Standard base64 of `bytes` (chunked, safe for large frames). */
+export function toBase64(bytes) {
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+        binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(binary);
+}
+/** Bytes of standard base64 `text`; throws `malformed` on bad input. */
+export function fromBase64(text) {
+    let binary;
+    try {
+        binary = atob(text);
+    }
+    catch {
+        throw new SwitchboardError("malformed", "pushed data is not valid base64");
+    }
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++)
+        out[i] = binary.charCodeAt(i);
+    return out;
+}
+// Every live bridge transport of the page, fed by the one `__SWITCHBOARD_RECEIVE__`.
+const sinks = new Map();
+function installReceiver(global, sink) {
+    let set = sinks.get(global);
+    if (set === undefined) {
+        const fresh = new Set();
+        set = fresh;
+        sinks.set(global, fresh);
+        global.__SWITCHBOARD_RECEIVE__ = (base64) => {
+            const bytes = fromBase64(base64);
+            for (const deliver of [...fresh])
+                deliver(bytes);
+        };
+    }
+    set.add(sink);
+    const mine = set;
+    return () => {
+        mine.delete(sink);
+    };
+}
+/**
+ * The transport to `switchboard-runtime-wry`'s bridge (see the module docs for the wire
+ * contract). The poll loop runs while someone listens for pushes.
+ *
+ * @example
+ * ```ts
+ * const t = bridgeTransport({ base: "switchboard://localhost" });
+ * const stop = t.onPush((frame) => console.log(frame.length));
+ * ```
+ */
+export function bridgeTransport(opts = {}) {
+    const global = opts.global ?? globalThis;
+    const base = opts.base ?? bridgeBase(global);
+    const doFetch = opts.fetch ?? (typeof fetch === "function" ? fetch.bind(globalThis) : undefined);
+    const route = opts.route ?? "auto";
+    const smallFrame = opts.smallFrame ?? SMALL_FRAME;
+    let mode = route === "postMessage" || doFetch === undefined ? "postMessage" : "fetch";
+    // The host only trusts the top frame's string channel (it carries a per-window token).
+    const stringChannel = () => route === "auto" && typeof global.ipc?.postMessage === "function" && (global.top === undefined || global.top === global);
+    const receivers = new PushReceivers();
+    let closed = false;
+    let polling = false;
+    let pollAbort = null;
+    const removeReceiver = installReceiver(global, (bytes) => {
+        if (!closed)
+            receivers.deliver(bytes);
+    });
+    const postMessage = (frame) => {
+        const ipc = global.ipc;
+        if (ipc === undefined || typeof ipc.postMessage !== "function") {
+            throw new SwitchboardError("internal", "no bridge: fetch to the scheme failed and window.ipc is missing");
+        }
+        ipc.postMessage(toBase64(frame));
+        return null;
+    };
+    // Whether a fetch to the scheme ever got an answer: after that, a failing fetch is an error
+    // (the frame may have reached the host), not a reason to resend it another way.
+    let fetchWorked = false;
+    // Switches to the postMessage path for good, if the page has one and fetch never worked.
+    const fallBack = () => {
+        if (global.ipc === undefined || fetchWorked)
+            return false;
+        if (mode !== "postMessage") {
+            mode = "postMessage";
+            pollAbort?.abort();
+        }
+        return true;
+    };
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const pollLoop = async () => {
+        if (polling)
+            return;
+        polling = true;
+        let backoff = 0;
+        try {
+            while (!closed && mode === "fetch" && receivers.size > 0 && doFetch !== undefined) {
+                const started = Date.now();
+                let delivered = false;
+                pollAbort = new AbortController();
+                try {
+                    const res = await doFetch(`${base}/poll`, { method: "POST", signal: pollAbort.signal });
+                    fetchWorked = true;
+                    if (res.status === 200) {
+                        const body = new Uint8Array(await res.arrayBuffer());
+                        if (body.length > 0 && !closed) {
+                            receivers.deliver(body);
+                            // A poll is answered with a batch; a lone frame is a refusal (an unknown or
+                            // closing window), answered at once: deliver it but do not poll straight again.
+                            delivered = isBatch(body);
+                        }
+                    }
+                    else if (res.status === 410) {
+                        break; // the window is closed: nothing will ever be pushed again
+                    }
+                    else if (res.status !== 204) {
+                        await res.arrayBuffer().catch(() => undefined);
+                        backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));
+                        await sleep(backoff);
+                        continue;
+                    }
+                }
+                catch {
+                    if (closed || mode !== "fetch")
+                        break;
+                    if (fallBack())
+                        break;
+                    backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));
+                    await sleep(backoff);
+                    continue;
+                }
+                if (delivered || Date.now() - started >= INSTANT_MS) {
+                    backoff = 0;
+                }
+                else {
+                    backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));
+                    await sleep(backoff);
+                }
+            }
+        }
+        finally {
+            polling = false;
+            pollAbort = null;
+        }
+    };
+    return {
+        get mode() {
+            return mode;
+        },
+        async send(frame) {
+            if (closed)
+                throw new SwitchboardError("window_closed", "the bridge transport is closed");
+            const viaString = stringChannel() && (frame.length <= smallFrame || isEventFrame(frame));
+            if (mode === "fetch" && doFetch !== undefined && !viaString) {
+                let res;
+                try {
+                    res = await doFetch(`${base}/ipc`, { method: "POST", body: frame });
+                    fetchWorked = true;
+                }
+                catch (e) {
+                    if (!fallBack()) {
+                        throw new SwitchboardError("internal", `bridge unreachable at ${base}/ipc: ${e instanceof Error ? e.message : String(e)}`, {
+                            cause: e,
+                        });
+                    }
+                }
+                if (res !== undefined) {
+                    if (res.status === 204)
+                        return null;
+                    const body = new Uint8Array(await res.arrayBuffer());
+                    if (res.status === 200)
+                        return body.length > 0 ? body : null;
+                    throw new SwitchboardError("internal", `the bridge answered HTTP ${res.status}`);
+                }
+            }
+            return postMessage(frame);
+        },
+        onPush(cb) {
+            const remove = receivers.add(cb);
+            if (mode === "fetch")
+                void pollLoop();
+            return remove;
+        },
+        close() {
+            if (closed)
+                return;
+            closed = true;
+            pollAbort?.abort();
+            receivers.clear();
+            removeReceiver();
+        },
+    };
+}

@@ -1,0 +1,353 @@
+/**
+ * The codec: frames and payloads to bytes and back, byte-for-byte with the Rust codec
+ * (PROTOCOL.md v1, pinned by the golden vectors in `ipc-protocol/vectors/`).
+ *
+ * Encoding writes the canonical form (keys in table order, absent optionals omitted,
+ * smallest formats, payloads as `bin`). Decoding is strict: the input is checked by an
+ * iterative structural scan (limits, lengths, depth, UTF-8, duplicate keys, no trailing
+ * bytes) before it is decoded, and every failure is a {@link SwitchboardError} with code
+ * `malformed`, `too_large`, `unknown_frame` or `unsupported_version`.
+ *
+ * Payload integers follow §8: within ±(2^53 − 1) they decode to `number`, outside they are
+ * rejected (`malformed`); `bigint`s encode exactly, integral `number`s past 2^53 − 1 throw.
+ *
+ * @example
+ * ```ts
+ * import { encodePayload, decodePayload } from "@switchboard/client";
+ * const bytes = encodePayload({ name: "Ada", id: 7 });
+ * decodePayload(bytes); // { name: "Ada", id: 7 }
+ * ```
+ * @module
+ */
+import { SwitchboardError, malformed } from "./errors.js";
+import { MAX_VERSIONS, PROTOCOL_VERSION, addressProblem, checkUint, nameProblem, topicProblem, } from "./frames.js";
+import { decodeValue } from "./decoder.js";
+import { readFrame } from "./reader.js";
+import { scan } from "./scan.js";
+import { Writer } from "./writer.js";
+/** PROTOCOL.md §5's defaults. */
+export const DEFAULT_LIMITS = Object.freeze({ maxFrame: 64 * 1024 * 1024, maxDepth: 64 });
+const U32_MAX = 0xffff_ffff;
+function decodeChecked(bytes) {
+    try {
+        return decodeValue(bytes);
+    }
+    catch (e) {
+        if (e instanceof SwitchboardError)
+            throw e;
+        throw new SwitchboardError("malformed", `undecodable value: ${e instanceof Error ? e.message : String(e)}`, {
+            cause: e,
+        });
+    }
+}
+function checkLength(bytes, limits) {
+    if (bytes.length > limits.maxFrame) {
+        throw new SwitchboardError("too_large", `frame is ${bytes.length} bytes, the limit is ${limits.maxFrame}`);
+    }
+}
+function scanWhole(bytes, limits, payload) {
+    const end = scan(bytes, { maxDepth: limits.maxDepth, safeIntegers: payload });
+    if (end !== bytes.length)
+        throw malformed(`${bytes.length - end} trailing bytes after the value`);
+}
+// ---------------------------------------------------------------------------------------------
+// Payloads
+/**
+ * Encodes a payload value (PROTOCOL.md §8) as MessagePack: objects and `Map`s as maps,
+ * `Uint8Array` as `bin`, safe integers as integers, other numbers as float64, `bigint` as an
+ * exact integer. Throws `bad_payload` for an integral number past 2^53 − 1, a value nested
+ * deeper than 64 levels, or a value that has no MessagePack form.
+ *
+ * @example
+ * ```ts
+ * encodePayload({ a: 1 }); // Uint8Array [0x81, 0xa1, 0x61, 0x01]
+ * encodePayload(2n ** 63n); // uint64, exact
+ * ```
+ */
+export function encodePayload(value, maxDepth = DEFAULT_LIMITS.maxDepth) {
+    const w = new Writer();
+    w.value(value, maxDepth);
+    return w.finish();
+}
+/**
+ * Decodes one payload value, strictly: structure checked first (limits, lengths, depth,
+ * UTF-8, duplicate keys, trailing bytes), integers outside ±(2^53 − 1) rejected with
+ * `malformed`. Maps decode to plain objects, `bin` to `Uint8Array` (a view of the input).
+ *
+ * @example
+ * ```ts
+ * decodePayload(new Uint8Array([0x92, 0x01, 0xc3])); // [1, true]
+ * decodePayload(new Uint8Array([0xcf, 0, 0x20, 0, 0, 0, 0, 0, 0])); // throws: malformed
+ * ```
+ */
+export function decodePayload(bytes, limits = DEFAULT_LIMITS) {
+    checkLength(bytes, limits);
+    scanWhole(bytes, limits, true);
+    return decodeChecked(bytes);
+}
+// ---------------------------------------------------------------------------------------------
+// Frames
+function putWireError(w, e) {
+    const hasData = e.data !== undefined && e.data !== null;
+    w.mapHeader(hasData ? 3 : 2);
+    w.str("code");
+    w.str(e.code);
+    w.str("message");
+    w.str(e.message);
+    if (hasData && e.data !== undefined) {
+        w.str("data");
+        w.bin(e.data);
+    }
+}
+function putUintArray(w, field, values) {
+    w.arrayHeader(values.length);
+    for (const v of values)
+        w.int(checkUint(field, v, U32_MAX));
+}
+function present(v) {
+    return v !== undefined && v !== null;
+}
+function checkAddress(field, v) {
+    const problem = addressProblem(v);
+    if (problem !== null)
+        throw malformed(`field \`${field}\`: ${problem}`);
+    return v;
+}
+function checkTopic(v) {
+    const problem = topicProblem(v);
+    if (problem !== null)
+        throw malformed(`field \`topic\`: ${problem}`);
+    return v;
+}
+function checkMethod(v) {
+    const problem = v === "" ? null : nameProblem(v);
+    if (problem !== null)
+        throw malformed(`field \`method\`: ${problem}`);
+    return v;
+}
+/**
+ * Encodes a frame in its canonical form. Checks what the decoder on the other side would
+ * refuse (ids past 2^53 − 1, addresses and topics that do not parse, more than 16 versions)
+ * and throws `malformed` (`too_large` for the versions) instead of writing it.
+ *
+ * @example
+ * ```ts
+ * encodeFrame({ k: "cancel", id: 7 }); // {"v":1,"k":"cancel","id":7}
+ * ```
+ */
+export function encodeFrame(frame) {
+    const w = new Writer(frame.k === "request" || frame.k === "event" ? 64 + frame.payload.length : 64);
+    const head = (fields) => {
+        w.mapHeader(fields + 2);
+        w.str("v");
+        w.int(checkUint("v", frame.v ?? PROTOCOL_VERSION, U32_MAX));
+        w.str("k");
+        w.str(frame.k);
+    };
+    const id = (v) => {
+        w.str("id");
+        w.int(checkUint("id", v));
+    };
+    switch (frame.k) {
+        case "hello":
+            if (frame.versions.length > MAX_VERSIONS) {
+                throw new SwitchboardError("too_large", `field \`versions\` has ${frame.versions.length} entries, the limit is ${MAX_VERSIONS}`);
+            }
+            head(3);
+            w.str("versions");
+            putUintArray(w, "versions", frame.versions);
+            w.str("client");
+            w.str(frame.client);
+            w.str("name");
+            w.str(frame.name);
+            break;
+        case "welcome":
+            head(5);
+            w.str("version");
+            w.int(checkUint("version", frame.version, U32_MAX));
+            w.str("session");
+            w.str(frame.session);
+            w.str("window");
+            w.str(frame.window);
+            w.str("grants");
+            w.arrayHeader(frame.grants.length);
+            for (const g of frame.grants)
+                w.str(g);
+            w.str("limits");
+            w.mapHeader(3);
+            w.str("max_frame");
+            w.int(checkUint("max_frame", frame.limits.max_frame));
+            w.str("max_depth");
+            w.int(checkUint("max_depth", frame.limits.max_depth, U32_MAX));
+            w.str("max_pending");
+            w.int(checkUint("max_pending", frame.limits.max_pending, U32_MAX));
+            break;
+        case "request":
+            head(4 + Number(present(frame.deadline)) + Number(present(frame.credit)));
+            id(frame.id);
+            w.str("to");
+            w.str(checkAddress("to", frame.to));
+            w.str("method");
+            w.str(checkMethod(frame.method));
+            w.str("payload");
+            w.bin(frame.payload);
+            if (present(frame.deadline)) {
+                w.str("deadline");
+                w.int(checkUint("deadline", frame.deadline));
+            }
+            if (present(frame.credit)) {
+                w.str("credit");
+                w.int(checkUint("credit", frame.credit, U32_MAX));
+            }
+            break;
+        case "response":
+            if (present(frame.ok) === present(frame.err)) {
+                throw malformed("a response holds exactly one of `ok` and `err`");
+            }
+            head(2);
+            id(frame.id);
+            if (present(frame.ok)) {
+                w.str("ok");
+                w.bin(frame.ok);
+            }
+            else if (present(frame.err)) {
+                w.str("err");
+                putWireError(w, frame.err);
+            }
+            break;
+        case "event":
+            head(2 + Number(present(frame.from)));
+            w.str("topic");
+            w.str(checkTopic(frame.topic));
+            w.str("payload");
+            w.bin(frame.payload);
+            if (present(frame.from)) {
+                w.str("from");
+                w.str(checkAddress("from", frame.from));
+            }
+            break;
+        case "subscribe":
+        case "unsubscribe":
+            head(2);
+            id(frame.id);
+            w.str("topic");
+            w.str(checkTopic(frame.topic));
+            break;
+        case "cancel":
+            head(1);
+            id(frame.id);
+            break;
+        case "stream_item":
+            head(3);
+            id(frame.id);
+            w.str("seq");
+            w.int(checkUint("seq", frame.seq));
+            w.str("payload");
+            w.bin(frame.payload);
+            break;
+        case "stream_end":
+            head(2 + Number(present(frame.err)));
+            id(frame.id);
+            w.str("seq");
+            w.int(checkUint("seq", frame.seq));
+            if (present(frame.err)) {
+                w.str("err");
+                putWireError(w, frame.err);
+            }
+            break;
+        case "credit":
+            head(2);
+            id(frame.id);
+            w.str("n");
+            w.int(checkUint("n", frame.n, U32_MAX));
+            break;
+        case "error":
+            head(2 + Number(present(frame.data)) + Number(present(frame.id)) + Number(present(frame.versions)));
+            w.str("code");
+            w.str(frame.code);
+            w.str("message");
+            w.str(frame.message);
+            if (present(frame.data)) {
+                w.str("data");
+                w.bin(frame.data);
+            }
+            if (present(frame.id))
+                id(frame.id);
+            if (present(frame.versions)) {
+                w.str("versions");
+                putUintArray(w, "versions", frame.versions);
+            }
+            break;
+        default: {
+            const unknown = frame;
+            throw new SwitchboardError("unknown_frame", `unknown frame kind \`${unknown.k}\``);
+        }
+    }
+    return w.finish();
+}
+/**
+ * Decodes one frame, strictly (PROTOCOL.md §1 "Rejected"): `too_large` past
+ * `limits.maxFrame`, `unsupported_version` for a `v` this client does not speak (except on
+ * `hello`), `unknown_frame` for an unknown `k`, `malformed` for everything else. Payload
+ * fields stay encoded (`Uint8Array` views of the input); unknown keys are skipped.
+ *
+ * @example
+ * ```ts
+ * const frame = decodeFrame(bytes);
+ * if (frame.k === "response" && frame.ok) console.log(decodePayload(frame.ok));
+ * ```
+ */
+export function decodeFrame(bytes, limits = DEFAULT_LIMITS) {
+    checkLength(bytes, limits);
+    const first = bytes[0];
+    if (first === undefined)
+        throw malformed("input ends inside the value starting at offset 0");
+    if (!((first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf)) {
+        throw malformed("a frame must be a map with string keys");
+    }
+    scanWhole(bytes, limits, false);
+    return readFrame(bytes);
+}
+// ---------------------------------------------------------------------------------------------
+// Batches (PROTOCOL.md §7)
+/**
+ * Encodes a batch: a MessagePack array whose elements are `bin`s, each one encoded frame.
+ *
+ * @example
+ * ```ts
+ * const batch = encodeBatch([encodeFrame({ k: "cancel", id: 1 })]);
+ * ```
+ */
+export function encodeBatch(frames) {
+    const w = new Writer(16 + frames.reduce((n, f) => n + f.length + 5, 0));
+    w.arrayHeader(frames.length);
+    for (const f of frames)
+        w.bin(f);
+    return w.finish();
+}
+/**
+ * Splits a batch into its encoded frames (views of the input, not yet decoded). A batch has
+ * the limits of a frame; anything but an array of `bin`s is `malformed`.
+ *
+ * @example
+ * ```ts
+ * for (const bytes of splitBatch(body)) handle(decodeFrame(bytes));
+ * ```
+ */
+export function splitBatch(bytes, limits = DEFAULT_LIMITS) {
+    checkLength(bytes, limits);
+    scanWhole(bytes, limits, false);
+    const items = decodeChecked(bytes);
+    if (!Array.isArray(items) || !items.every((x) => x instanceof Uint8Array)) {
+        throw malformed("a batch must be an array of binaries");
+    }
+    return items;
+}
+/**
+ * Whether `bytes` looks like a batch (an array) rather than a single frame (a map), by its
+ * first byte. Push paths may carry either.
+ */
+export function isBatch(bytes) {
+    const b = bytes[0];
+    return b !== undefined && ((b >= 0x90 && b <= 0x9f) || b === 0xdc || b === 0xdd);
+}
