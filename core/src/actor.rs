@@ -1,12 +1,15 @@
-//! User actors: state plus methods, addressed by name, one task each.
+//! User actors: state plus methods, addressed by name, one call at a time.
 //!
-//! Each actor runs on its own tokio task that owns its state and takes calls from a
-//! bounded mailbox (`try_send`: a full mailbox answers `busy`). A call runs under
-//! `catch_unwind`; when a handler panics the caller is answered `actor_failed`, the state
-//! is rebuilt from the actor's factory and the queued calls are served by the new state.
-//! Every call carries a [`ReplyHandle`] that answers `actor_failed` if it is dropped
-//! unanswered, so a stopped actor never leaves a caller waiting. When the caller stops
-//! waiting (cancel, deadline, closed window) the handler future is dropped.
+//! An actor's state sits behind an async lock and is run by whoever holds it: when the
+//! actor is idle and its mailbox empty, the caller's own task runs the call (no thread
+//! hop); otherwise the call waits in a bounded mailbox (`try_send`: a full mailbox
+//! answers `busy`) that the actor's tokio task drains in order. Either way a call runs
+//! under `catch_unwind`: when a handler panics the caller is answered `actor_failed`, the
+//! state is rebuilt from the actor's factory, and the queued calls are served by the new
+//! state. Every queued call carries a [`ReplyHandle`] that answers `actor_failed` if it
+//! is dropped unanswered, so a stopped actor never leaves a caller waiting. When the
+//! caller stops waiting (cancel, deadline, closed window) the handler future is dropped,
+//! and a queued call whose caller left is skipped.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -116,12 +119,23 @@ pub(crate) struct Envelope {
 
 pub(crate) type Factory = Box<dyn Fn() -> Box<dyn Actor> + Send>;
 
+/// The actor's state and the factory that rebuilds it after a panic. Whoever holds the
+/// lock runs the actor: the actor's own task (draining the mailbox) or, when the actor is
+/// idle and its mailbox empty, the caller's task (no thread hop).
+pub(crate) struct Slot {
+    actor: Box<dyn Actor>,
+    factory: Factory,
+}
+
+type SharedSlot = Arc<tokio::sync::Mutex<Slot>>;
+
 /// The router's handle on one actor: its mailbox, started lazily on the first call so an
 /// app can be built outside a tokio runtime.
 pub(crate) struct ActorRef {
     address: Address,
     tx: mpsc::Sender<Envelope>,
     capacity: usize,
+    slot: SharedSlot,
     started: AtomicBool,
     start: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     restarts: Arc<AtomicU64>,
@@ -138,18 +152,24 @@ impl ActorRef {
         let capacity = capacity.max(1);
         let (tx, rx) = mpsc::channel(capacity);
         let restarts = Arc::new(AtomicU64::new(0));
+        let slot = Arc::new(tokio::sync::Mutex::new(Slot {
+            actor: factory(),
+            factory,
+        }));
         let start: Box<dyn FnOnce() + Send> = {
             let address = address.clone();
             let restarts = Arc::clone(&restarts);
+            let slot = Arc::clone(&slot);
             Box::new(move || {
                 let span = tracing::debug_span!("actor", address = %address);
-                tokio::spawn(run(rx, factory, address, restarts).instrument(span));
+                tokio::spawn(run(rx, slot, address, restarts).instrument(span));
             })
         };
         ActorRef {
             address,
             tx,
             capacity,
+            slot,
             started: AtomicBool::new(false),
             start: Mutex::new(Some(start)),
             restarts,
@@ -168,8 +188,29 @@ impl ActorRef {
         }
     }
 
-    /// Post a call; `busy` when the mailbox is full.
-    pub(crate) fn post(&self, call: Call) -> Result<oneshot::Receiver<Reply>, WireError> {
+    /// Run a call: on the caller's task when the actor is idle and nothing is queued,
+    /// otherwise through the mailbox (`busy` when it is full). At most `capacity` calls
+    /// wait in the mailbox, plus the one the actor's task holds while it waits for the
+    /// actor to be free.
+    pub(crate) async fn call(&self, call: Call) -> Reply {
+        if self.tx.capacity() == self.tx.max_capacity() {
+            if let Ok(mut slot) = Arc::clone(&self.slot).try_lock_owned() {
+                return match run_one(&mut slot, call, &self.address, &self.restarts).await {
+                    Ok(reply) => reply,
+                    Err(error) => Reply::error(error),
+                };
+            }
+        }
+        match self.post(call) {
+            Ok(answer) => answer.await.unwrap_or_else(|_| {
+                Reply::error(actor_failed("the actor stopped before answering"))
+            }),
+            Err(e) => Reply::error(e),
+        }
+    }
+
+    /// Post a call to the mailbox; `busy` when it is full.
+    fn post(&self, call: Call) -> Result<oneshot::Receiver<Reply>, WireError> {
         self.ensure_started();
         let (reply, rx) = ReplyHandle::new(self.address.clone());
         match self.tx.try_send(Envelope { call, reply }) {
@@ -197,46 +238,60 @@ impl ActorRef {
     }
 }
 
-enum Outcome {
-    Answered(Reply),
-    Panicked(String),
-    CallerGone,
+/// Run one call on the locked actor under `catch_unwind`; after a panic, rebuild the
+/// state and answer `actor_failed`.
+async fn run_one(
+    slot: &mut Slot,
+    call: Call,
+    address: &Address,
+    restarts: &AtomicU64,
+) -> Result<Reply, WireError> {
+    match AssertUnwindSafe(slot.actor.handle(call))
+        .catch_unwind()
+        .await
+    {
+        Ok(reply) => Ok(reply),
+        Err(panic) => {
+            let message = panic_message(&*panic);
+            tracing::warn!(%address, %message, "actor panicked; restarting it");
+            slot.actor = (slot.factory)();
+            restarts.fetch_add(1, Ordering::Relaxed);
+            Err(actor_failed(format!(
+                "actor `{address}` panicked: {message}"
+            )))
+        }
+    }
 }
 
 async fn run(
     mut rx: mpsc::Receiver<Envelope>,
-    factory: Factory,
+    slot: SharedSlot,
     address: Address,
     restarts: Arc<AtomicU64>,
 ) {
-    let mut actor = factory();
     while let Some(Envelope { call, mut reply }) = rx.recv().await {
         if reply.caller_gone() {
             // cancelled, expired or closed while queued: don't run it
             continue;
         }
-        let outcome = {
-            let handled = AssertUnwindSafe(actor.handle(call)).catch_unwind();
-            tokio::select! {
-                biased;
-                result = handled => match result {
-                    Ok(answer) => Outcome::Answered(answer),
-                    Err(panic) => Outcome::Panicked(panic_message(&*panic)),
-                },
-                () = reply.closed() => Outcome::CallerGone,
-            }
+        // wait for the actor (a caller may be running it inline), unless the caller leaves
+        let mut slot = tokio::select! {
+            biased;
+            () = reply.closed() => continue,
+            guard = slot.lock() => guard,
+        };
+        if reply.caller_gone() {
+            continue;
+        }
+        let outcome = tokio::select! {
+            biased;
+            result = run_one(&mut slot, call, &address, &restarts) => Some(result),
+            () = reply.closed() => None,
         };
         match outcome {
-            Outcome::Answered(answer) => reply.send(answer),
-            Outcome::CallerGone => drop(reply),
-            Outcome::Panicked(message) => {
-                tracing::warn!(%address, %message, "actor panicked; restarting it");
-                reply.fail(actor_failed(format!(
-                    "actor `{address}` panicked: {message}"
-                )));
-                actor = factory();
-                restarts.fetch_add(1, Ordering::Relaxed);
-            }
+            Some(Ok(answer)) => reply.send(answer),
+            Some(Err(error)) => reply.fail(error),
+            None => drop(reply),
         }
     }
 }

@@ -47,13 +47,13 @@
 //!
 //! ## How a call runs, and why not actix
 //! A command is stateless, so it runs on the task that handles the frame: no thread hop
-//! between the transport and the handler. An actor owns state, so it runs on its own
-//! tokio task behind a bounded mailbox (a full mailbox answers `busy`), with the handler
-//! under `catch_unwind` and the state rebuilt after a panic: two hops (to the actor and
-//! back). actix would add an arbiter per actor (~34 µs per cross-arbiter send on this
-//! machine, DESIGN.md), a second runtime beside the one the transport uses, and its
-//! `Supervisor` does not restart on panic; a tokio task per actor gives the same
-//! supervision in ~150 lines with one runtime. Measured numbers are in `core/README.md`.
+//! between the transport and the handler. An actor owns state behind an async lock: when
+//! it is idle, the caller's task runs the call (no hop); when it is busy, the call waits
+//! in a bounded mailbox (full: `busy`) drained by the actor's own tokio task (two hops).
+//! Handlers run under `catch_unwind` and the state is rebuilt after a panic. actix would
+//! add an arbiter hop to every actor call (~34 µs per cross-arbiter send on this machine,
+//! DESIGN.md), a second runtime beside the one the transport uses, and its `Supervisor`
+//! restarts on stop, not on panic. Measured numbers are in `core/README.md`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 

@@ -669,12 +669,7 @@ async fn dispatch(route: Option<Route>, call: Call) -> Reply {
                 }
             }
         }
-        Some(Route::Actor(actor)) => match actor.post(call) {
-            Ok(answer) => answer.await.unwrap_or_else(|_| {
-                Reply::error(actor_failed("the actor stopped before answering"))
-            }),
-            Err(e) => Reply::error(e),
-        },
+        Some(Route::Actor(actor)) => actor.call(call).await,
         None => {
             let Address::Window(label) = &call.target else {
                 return Reply::error(crate::error::internal("a call without a route"));

@@ -258,3 +258,43 @@ fn duplicate_addresses_are_refused_at_build() {
         .unwrap_err();
     assert_eq!(err.to_string(), "address `counter` is registered twice");
 }
+
+#[derive(Default, Clone)]
+struct Exclusive {
+    inside: bool,
+    calls: u32,
+}
+
+#[switchboard::actor]
+impl Exclusive {
+    async fn enter(&mut self) -> u32 {
+        assert!(!self.inside, "two calls ran on the actor at once");
+        self.inside = true;
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_micros(50)).await;
+        self.inside = false;
+        self.calls += 1;
+        self.calls
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_runs_one_call_at_a_time_whichever_task_runs_it() {
+    let app = App::builder()
+        .actor("ex", Exclusive::default())
+        .capability(Capability::new("all").windows(["main"]).allow(["ex.*"]))
+        .build()
+        .unwrap();
+    let client = app.test_client("main");
+    let calls = (0..200).map(|_| {
+        let c = client.clone();
+        tokio::spawn(async move { c.invoke::<u32>("ex", "enter", &args! {}).await })
+    });
+    let mut answers: Vec<u32> = Vec::new();
+    for call in calls.collect::<Vec<_>>() {
+        answers.push(call.await.unwrap().unwrap());
+    }
+    answers.sort();
+    assert_eq!(answers, (1..=200).collect::<Vec<_>>());
+    assert_eq!(app.restarts("ex"), Some(0));
+}
