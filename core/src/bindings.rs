@@ -6,9 +6,10 @@
 //! into one `bindings.ts` that imports from `@switchboard/client`:
 //!
 //! ```ts
-//! import { commands, actors, events, errors } from "./bindings";
+//! import { commands, actors, plugins, events, errors } from "./bindings";
 //! const reply: string = await commands.greet("Ada");
 //! const total: number = await actors.counter.add(5);
+//! const theme = await plugins.kv.get("theme");
 //! const unlisten = await events.helloChat.listen((msg) => console.log(msg.text));
 //! try { await commands.greet(""); } catch (e) { if (errors.greet(e)) console.log(e.data.kind); }
 //! ```
@@ -171,14 +172,32 @@ impl Bindings {
             let target = format!("cmd:{}", meta.name);
             function(&mut body, "  ", meta, &target, &ts, &mut types)?;
         }
-        body.push_str("};\n\n/** The app's actors, by address, and their methods. */\nexport const actors = {\n");
-        for (address, methods) in &self.actors {
-            let _ = writeln!(body, "  {}: {{", property(address));
-            for meta in methods {
-                let target = format!("{address}.{}", meta.name);
-                function(&mut body, "    ", meta, &target, &ts, &mut types)?;
+        for (object, doc, plugins) in [
+            (
+                "actors",
+                "The app's actors, by name, and their methods.",
+                false,
+            ),
+            (
+                "plugins",
+                "The plugins' actors (`plugin:<name>`), and their methods.",
+                true,
+            ),
+        ] {
+            let _ = write!(body, "}};\n\n/** {doc} */\nexport const {object} = {{\n");
+            for (address, methods) in &self.actors {
+                let name = match (address.strip_prefix("plugin:"), plugins) {
+                    (Some(name), true) => name,
+                    (None, false) => address.as_str(),
+                    _ => continue,
+                };
+                let _ = writeln!(body, "  {}: {{", property(name));
+                for meta in methods {
+                    let target = format!("{address}.{}", meta.name);
+                    function(&mut body, "    ", meta, &target, &ts, &mut types)?;
+                }
+                body.push_str("  },\n");
             }
-            body.push_str("  },\n");
         }
         body.push_str("};\n\n/** The app's events, by topic. */\nexport const events = {\n");
         for (topic, datatype, rust) in &self.events {

@@ -60,8 +60,12 @@ export const commands = {
   },
 };
 
-/** The app's actors, by address, and their methods. */
+/** The app's actors, by name, and their methods. */
 export const actors = {
+};
+
+/** The plugins' actors (`plugin:<name>`), and their methods. */
+export const plugins = {
 };
 
 /** The app's events, by topic. */

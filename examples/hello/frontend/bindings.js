@@ -31,8 +31,10 @@ export const commands = {
         return invoke("cmd:open_second", {}, options);
     },
 };
-/** The app's actors, by address, and their methods. */
+/** The app's actors, by name, and their methods. */
 export const actors = {};
+/** The plugins' actors (`plugin:<name>`), and their methods. */
+export const plugins = {};
 /** The app's events, by topic. */
 export const events = {
     /** `hello/chat`: values of Rust type `switchboard_example_hello::Chat`. */
