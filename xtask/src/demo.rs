@@ -15,6 +15,8 @@ use crate::{deps, display, root};
 
 const PACKAGE: &str = "switchboard-example-hello";
 const READY: &str = "demo: round trip ok";
+/// The main window's title, to screenshot that window only.
+const TITLE: &str = "Hello, Switchboard";
 const WAIT: Duration = Duration::from_secs(60);
 
 pub(crate) fn run() -> Result<(), String> {
@@ -108,11 +110,19 @@ fn screenshot(display: &str) -> Result<String, String> {
     let dir = root().join("target/demo");
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let path = dir.join("hello.png");
-    status(
-        Command::new("import")
-            .args(["-window", "root"])
+    // The demo window by its title; the whole screen if that window can't be found.
+    for window in [TITLE, "root"] {
+        let taken = Command::new("import")
+            .args(["-window", window])
             .arg(&path)
-            .env("DISPLAY", display),
-    )?;
-    Ok(path.display().to_string())
+            .env("DISPLAY", display)
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if taken {
+            return Ok(path.display().to_string());
+        }
+    }
+    Err(format!("`import` could not take a screenshot on {display}"))
 }
