@@ -11,7 +11,9 @@
 //! is published, and the app exits when its last window closes.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex};
 
 use switchboard::protocol::Name;
@@ -23,7 +25,7 @@ use tao::event_loop::{
     ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget,
 };
 use tao::window::WindowId;
-use wry::{WebContext, WebViewBuilder};
+use wry::{WebContext, WebView, WebViewBuilder};
 
 use crate::assets::{self, Assets, APP_SCHEME, DEFAULT_CSP};
 use crate::bridge::{receive_script, Bridge, Outbox, WindowLink, BRIDGE_SCHEME};
@@ -447,6 +449,9 @@ impl Ui {
         let deliver: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |script| {
             let _ = proxy.send_event(UiEvent::Eval(deliver_label.clone(), script));
         });
+        // the ipc handler evaluates answers that are ready at once on its own webview
+        let own_webview: Rc<OnceCell<Weak<WebView>>> = Rc::new(OnceCell::new());
+        let ipc_webview = own_webview.clone();
         let ipc_guard = link.ipc_guard_script();
         let drop_app = self.app.clone();
         let drop_label = label.clone();
@@ -474,7 +479,19 @@ impl Ui {
             })
             .with_ipc_handler(move |request| {
                 let page = request.uri().to_string();
-                bridge.handle_message(ipc_label.as_str(), &page, request.body(), deliver.clone());
+                let Some(script) =
+                    bridge.handle_message(ipc_label.as_str(), &page, request.body(), &deliver)
+                else {
+                    return;
+                };
+                match ipc_webview.get().and_then(Weak::upgrade) {
+                    Some(webview) => {
+                        if let Err(e) = webview.evaluate_script(&script) {
+                            tracing::warn!(window = %ipc_label, error = %e, "evaluate_script failed");
+                        }
+                    }
+                    None => deliver(script),
+                }
             });
         if !self.protocols_registered {
             // custom schemes belong to the shared web context: register them once, with the
@@ -516,7 +533,8 @@ impl Ui {
         };
         #[cfg(not(target_os = "linux"))]
         let webview = builder.build(&window);
-        let webview = webview.map_err(|e| format!("creating the webview: {e}"))?;
+        let webview = Rc::new(webview.map_err(|e| format!("creating the webview: {e}"))?);
+        let _ = own_webview.set(Rc::downgrade(&webview));
         self.protocols_registered = true;
 
         tracing::info!(window = %label, %url, "window opened");

@@ -14,7 +14,8 @@ use wry::WebView;
 pub(crate) struct OpenWindow {
     pub(crate) label: String,
     // field order: the webview is destroyed before its window
-    pub(crate) webview: WebView,
+    // shared (weakly) with the window's ipc handler, which answers on it
+    pub(crate) webview: std::rc::Rc<WebView>,
     pub(crate) window: Window,
 }
 

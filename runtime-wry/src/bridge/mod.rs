@@ -18,14 +18,17 @@
 //! origin comes from the request's `Origin` (else `Referer`) header; a frame from an origin
 //! the app does not trust is answered `forbidden` here and never reaches the bus.
 //!
-//! The UI thread never waits on the bus: the handler hands the frame to the async runtime
-//! and returns; the answer goes back through wry's asynchronous responder.
+//! The UI thread never waits on the bus: the handler polls the session's answer once (in
+//! the async runtime's context); a ready answer goes back at once, anything else is handed
+//! to the async runtime and answered through wry's asynchronous responder (see `drive`).
 //!
-//! **Thread hops of one call**: `fetch` → custom-scheme handler on the UI thread → (hop 1)
-//! a tokio task runs the session, which runs a command on that same task → (hop 2) the
-//! responder finishes the request on the UI thread (glib `MainContext::invoke`). The
-//! `postMessage` path makes the same two hops, the second through the event loop proxy,
-//! then one `evaluate_script`. An actor target adds core's two hops (to its task and back).
+//! **Thread hops of one call**: a synchronous `#[switchboard::command]` makes none: `fetch`
+//! or `postMessage` → handler on the UI thread → the command runs there → responder or
+//! `evaluate_script`, like a bare wry handler. A call that is not ready at once (an `async`
+//! command that waits, an actor, a window command) makes two: (hop 1) a tokio task polls it
+//! again, then (hop 2) the responder finishes the request on the UI thread (glib
+//! `MainContext::invoke`), or the script goes through the event loop proxy. An actor target
+//! adds core's two hops (to its task and back). The figures below predate the inline poll.
 //!
 //! ## Which path is faster
 //! Measured in the real app (`e2e/app.rs`, release build, WebKitGTK under Xvfb, 2 cores,
@@ -59,6 +62,7 @@
 //! is top-frame only: its messages carry a per-window token that only the top frame's init
 //! script knows (see `ipc_guard_script`).
 
+mod drive;
 mod outbox;
 
 use std::borrow::Cow;
@@ -203,6 +207,8 @@ pub(crate) struct Bridge {
     trusted: TrustedOrigins,
     limits: Limits,
     runtime: tokio::runtime::Handle,
+    /// Poll each call once on the UI thread before spawning it (see `drive`).
+    inline: bool,
 }
 
 impl Bridge {
@@ -212,6 +218,7 @@ impl Bridge {
             trusted,
             limits: Limits::default(),
             runtime,
+            inline: drive::inline_from_env(),
         }
     }
 
@@ -314,20 +321,22 @@ impl Bridge {
                     return;
                 };
                 let span = tracing::debug_span!("bridge.ipc", window = %link.label);
-                self.runtime.spawn(tracing::Instrument::instrument(
-                    async move {
-                        let answer = session.handle(body).await;
-                        responder(match answer {
-                            Some(frame) => {
-                                response(StatusCode::OK, allow_origin, Cow::Owned(Vec::from(frame)))
-                            }
-                            None => {
-                                response(StatusCode::NO_CONTENT, allow_origin, Cow::Borrowed(&[]))
-                            }
-                        });
-                    },
-                    span,
-                ));
+                let work = session.handle(body.clone());
+                // the responder goes to whichever side answers: here, or the spawned task
+                let slot = Arc::new(Mutex::new(Some(responder)));
+                let spawned = slot.clone();
+                let later = allow_origin.clone();
+                let ready = self.drive(&body, work, span, move |frame| {
+                    if let Some(responder) = take(&spawned) {
+                        responder(ipc_answer(frame, later));
+                    }
+                });
+                // (only when answered here: else the spawned task has or will take it)
+                if let Some(frame) = ready {
+                    if let Some(responder) = take(&slot) {
+                        responder(ipc_answer(frame, allow_origin));
+                    }
+                }
             }
             "/poll" => {
                 if !trusted {
@@ -356,22 +365,23 @@ impl Bridge {
 
     /// A `window.ipc.postMessage` from the page of `label` (UI thread). `page_url` is the
     /// main frame's URL (wry cannot tell which frame posted). The answer, if any, comes back
-    /// through `deliver` as a script for the UI thread to evaluate.
+    /// as a script for the UI thread to evaluate: returned when it is ready at once (see
+    /// `drive`), else later through `deliver` (from the async runtime).
     pub(crate) fn handle_message(
         self: &Arc<Self>,
         label: &str,
         page_url: &str,
         message: &str,
-        deliver: Arc<dyn Fn(String) + Send + Sync>,
-    ) {
-        let Some(link) = self.link(label) else { return };
+        deliver: &Arc<dyn Fn(String) + Send + Sync>,
+    ) -> Option<String> {
+        let link = self.link(label)?;
         // wry cannot tell which frame posted: only the top frame knows the token
         let Some(message) = message
             .strip_prefix(link.ipc_token.as_str())
             .and_then(|m| m.strip_prefix(':'))
         else {
             tracing::warn!(window = %link.label, "postMessage without this window's token dropped (an iframe?)");
-            return;
+            return None;
         };
         let origin = Origin::parse(page_url);
         let bytes = match base64::engine::general_purpose::STANDARD.decode(message.trim()) {
@@ -381,8 +391,7 @@ impl Bridge {
                     ErrorCode::Malformed,
                     &format!("postMessage body is not base64: {e}"),
                 );
-                deliver(receive_script(&[Bytes::from(frame)]));
-                return;
+                return Some(receive_script(&[Bytes::from(frame)]));
             }
         };
         let session = origin.as_ref().map(|o| link.session(o));
@@ -396,20 +405,19 @@ impl Bridge {
                     origin.as_ref().map(Origin::as_str).unwrap_or("null")
                 );
                 let frame = refusal(&bytes, &self.limits, ErrorCode::Forbidden, &message);
-                deliver(receive_script(&[Bytes::from(frame)]));
-                return;
+                return Some(receive_script(&[Bytes::from(frame)]));
             }
         };
         link.outbox.prefer_eval();
         let span = tracing::debug_span!("bridge.post_message", window = %link.label);
-        self.runtime.spawn(tracing::Instrument::instrument(
-            async move {
-                if let Some(answer) = session.handle(bytes).await {
-                    deliver(receive_script(&[answer]));
-                }
-            },
-            span,
-        ));
+        let work = session.handle(bytes.clone());
+        let deliver = deliver.clone();
+        let ready = self.drive(&bytes, work, span, move |answer| {
+            if let Some(answer) = answer {
+                deliver(receive_script(&[answer]));
+            }
+        });
+        ready.flatten().map(|answer| receive_script(&[answer]))
     }
 }
 
@@ -450,6 +458,21 @@ pub(crate) fn receive_script(frames: &[Bytes]) -> String {
     engine.encode_string(bytes, &mut script);
     script.push_str("');})(window.__SWITCHBOARD_RECEIVE__);");
     script
+}
+
+/// The HTTP answer to `POST /ipc`: the session's direct answer, or `204` when it has none.
+fn ipc_answer(
+    frame: Option<Bytes>,
+    allow_origin: Option<HeaderValue>,
+) -> Response<Cow<'static, [u8]>> {
+    match frame {
+        Some(frame) => response(StatusCode::OK, allow_origin, Cow::Owned(Vec::from(frame))),
+        None => response(StatusCode::NO_CONTENT, allow_origin, Cow::Borrowed(&[])),
+    }
+}
+
+fn take(slot: &Mutex<Option<Responder>>) -> Option<Responder> {
+    slot.lock().unwrap_or_else(|e| e.into_inner()).take()
 }
 
 /// An HTTP answer of the bridge.
@@ -761,15 +784,11 @@ mod tests {
 
     fn post(bridge: &Arc<Bridge>, message: &str) -> Option<String> {
         let (tx, rx) = mpsc::channel();
-        bridge.handle_message(
-            "main",
-            "app://localhost/index.html",
-            message,
-            Arc::new(move |script| {
-                let _ = tx.send(script);
-            }),
-        );
-        rx.recv_timeout(Duration::from_millis(500)).ok()
+        let deliver: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |script| {
+            let _ = tx.send(script);
+        });
+        let now = bridge.handle_message("main", "app://localhost/index.html", message, &deliver);
+        now.or_else(|| rx.recv_timeout(Duration::from_millis(500)).ok())
     }
 
     #[test]
