@@ -14,6 +14,9 @@ use switchboard_bench_e2e::print_result;
 use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
 use tokio::sync::Notify;
 
+/// Set to print the host's share of the events workloads on stderr.
+const TRACE_ENV: &str = "SWITCHBOARD_BENCH_TRACE";
+
 /// `ping`: the smallest useful round trip.
 #[switchboard::command]
 fn ping(n: u32) -> u32 {
@@ -66,6 +69,8 @@ struct Bench {
     ready: Notify,
     done: Notify,
     open: Mutex<usize>,
+    /// When the running events workload started (for the trace).
+    started: Mutex<Option<Instant>>,
 }
 
 /// One pushed event.
@@ -84,7 +89,17 @@ fn listener_ready(bench: State<Bench>) {
 
 /// A window saw the last event of a run.
 #[switchboard::command]
-fn events_done(bench: State<Bench>) {
+fn events_done(bench: State<Bench>, caller: switchboard::Caller) {
+    if std::env::var_os(TRACE_ENV).is_some() {
+        let started = *bench.started.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = started {
+            eprintln!(
+                "  {} done after {:.1} ms",
+                caller.window,
+                at.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
     bench.windows_done.fetch_add(1, Ordering::SeqCst);
     bench.done.notify_one();
 }
@@ -125,6 +140,7 @@ async fn events(
     labels.extend((0..listeners).map(|i| format!("listener{i}")));
     bench.windows_done.store(0, Ordering::SeqCst);
     let started = Instant::now();
+    *bench.started.lock().map_err(|e| e.to_string())? = Some(started);
     for i in 0..count {
         let tick = Tick {
             i,
@@ -135,6 +151,7 @@ async fn events(
                 .map_err(|e| e.to_string())?;
         }
     }
+    let emitted = started.elapsed();
     tokio::time::timeout(deadline, async {
         while bench.windows_done.load(Ordering::SeqCst) < windows {
             bench.done.notified().await;
@@ -143,6 +160,15 @@ async fn events(
     .await
     .map_err(|_| "not every window saw the last event".to_owned())?;
     let seconds = started.elapsed().as_secs_f64();
+    if std::env::var_os(TRACE_ENV).is_some() {
+        // the host's share: emit_to (encode, route, queue) for every event, page time excluded
+        eprintln!(
+            "events_{windows}w: host emit {:.1} ms of {:.1} ms ({:.2} us/event)",
+            emitted.as_secs_f64() * 1e3,
+            seconds * 1e3,
+            emitted.as_secs_f64() * 1e6 / (f64::from(count) * windows as f64)
+        );
+    }
     print_result(
         &format!("events_{windows}w"),
         f64::from(count) * windows as f64 / seconds,
