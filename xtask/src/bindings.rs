@@ -21,6 +21,28 @@ const APPS: &[(&str, &str, &str)] = &[(
     "examples/hello/frontend",
 )];
 
+/// `cargo xtask bindings --package <app> --out <path>`: any app's bindings, written where its
+/// frontend wants them (the app must call `switchboard::bindings::requested()` in `main`).
+pub(crate) fn one(package: &str, out: &Path) -> Result<(), String> {
+    let out = if out.is_absolute() {
+        out.to_owned()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| e.to_string())?
+            .join(out)
+    };
+    let mut export = cargo(&["run", "--quiet", "-p", package]);
+    export.env("SWITCHBOARD_BINDINGS", &out);
+    status(&mut export)?;
+    if !out.exists() {
+        return Err(format!(
+            "`{package}` wrote no bindings: call `switchboard::bindings::requested()` in its main (see switchboard::bindings)"
+        ));
+    }
+    println!("xtask: wrote {}", out.display());
+    Ok(())
+}
+
 pub(crate) fn run(check: bool) -> Result<(), String> {
     deps::js_packages()?;
     client_types()?;

@@ -7,7 +7,7 @@
 //! | `deps` | only the installs (system packages, the JS client's npm packages) |
 //! | `bench` | the micro-benchmarks (codec, bus) and, when present, the end-to-end benchmark |
 //! | `vectors [--check]` | regenerates the protocol's golden vectors, or checks the committed ones are current |
-//! | `bindings [--check]` | regenerates the examples' TypeScript bindings from their Rust code and compiles their frontends, or checks both are current and type-check |
+//! | `bindings [--check]` | regenerates the examples' TypeScript bindings from their Rust code and compiles their frontends, or checks both are current and type-check; `--package <app> --out <path>` writes any app's bindings |
 //!
 //! It uses only the standard library so that it builds in seconds on a fresh machine.
 
@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | vectors [--check] | bindings [--check]>";
+    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | vectors [--check] | bindings [--check | --package <app> --out <path>]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,7 +33,11 @@ fn main() -> ExitCode {
         Some("deps") => deps::ensure(deps::Need::Test),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
-        Some("bindings") => bindings::run(args.iter().any(|a| a == "--check")),
+        Some("bindings") => match (flag(&args, "--package"), flag(&args, "--out")) {
+            (Some(package), Some(out)) => bindings::one(&package, std::path::Path::new(&out)),
+            (None, None) => bindings::run(args.iter().any(|a| a == "--check")),
+            _ => Err("bindings: give both --package <app> and --out <path>, or neither".into()),
+        },
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -47,6 +51,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The value after `name` in the arguments.
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 /// The workspace root (the parent of this crate's folder).
