@@ -58,16 +58,7 @@ pub(crate) fn run() -> Result<(), String> {
 
     step(
         "golden vectors are current",
-        cargo(&[
-            "run",
-            "--quiet",
-            "-p",
-            "switchboard-protocol",
-            "--example",
-            "vectors",
-            "--",
-            "--check",
-        ]),
+        cargo(&["xtask", "vectors", "--check"]),
         |_| Tally::default(),
     );
     step(
