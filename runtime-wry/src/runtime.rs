@@ -390,6 +390,55 @@ impl WryRuntime {
     }
 }
 
+/// The answers a window's `postMessage` handler has ready (UI thread only). On Linux they
+/// are collected and evaluated in one `evaluate_script` from an idle callback, after the
+/// UI loop has dispatched every message that arrived with them: a burst of 1,000 calls is
+/// answered in a few scripts instead of 1,000, and a lone call waits for nothing but the
+/// rest of its loop turn.
+struct Replies {
+    label: Name,
+    queued: Rc<std::cell::RefCell<Vec<bytes::Bytes>>>,
+}
+
+impl Replies {
+    fn new(label: Name) -> Self {
+        Self {
+            label,
+            queued: Rc::default(),
+        }
+    }
+
+    fn answer(&self, webview: &Rc<WebView>, frame: bytes::Bytes) {
+        #[cfg(target_os = "linux")]
+        {
+            let first = {
+                let mut queued = self.queued.borrow_mut();
+                queued.push(frame);
+                queued.len() == 1
+            };
+            if first {
+                let queued = self.queued.clone();
+                let webview = Rc::downgrade(webview);
+                let label = self.label.clone();
+                glib::idle_add_local_once(move || {
+                    let frames = std::mem::take(&mut *queued.borrow_mut());
+                    if let Some(webview) = webview.upgrade() {
+                        evaluate(&webview, &label, &receive_script(&frames));
+                    }
+                });
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        evaluate(webview, &self.label, &receive_script(&[frame]));
+    }
+}
+
+fn evaluate(webview: &WebView, label: &Name, script: &str) {
+    if let Err(e) = webview.evaluate_script(script) {
+        tracing::warn!(window = %label, error = %e, "evaluate_script failed");
+    }
+}
+
 /// The UI thread's state.
 struct Ui {
     app: App,
@@ -452,6 +501,7 @@ impl Ui {
         // the ipc handler evaluates answers that are ready at once on its own webview
         let own_webview: Rc<OnceCell<Weak<WebView>>> = Rc::new(OnceCell::new());
         let ipc_webview = own_webview.clone();
+        let replies = Replies::new(label.clone());
         let ipc_guard = link.ipc_guard_script();
         let drop_app = self.app.clone();
         let drop_label = label.clone();
@@ -479,18 +529,14 @@ impl Ui {
             })
             .with_ipc_handler(move |request| {
                 let page = request.uri().to_string();
-                let Some(script) =
+                let Some(frame) =
                     bridge.handle_message(ipc_label.as_str(), &page, request.body(), &deliver)
                 else {
                     return;
                 };
                 match ipc_webview.get().and_then(Weak::upgrade) {
-                    Some(webview) => {
-                        if let Err(e) = webview.evaluate_script(&script) {
-                            tracing::warn!(window = %ipc_label, error = %e, "evaluate_script failed");
-                        }
-                    }
-                    None => deliver(script),
+                    Some(webview) => replies.answer(&webview, frame),
+                    None => deliver(receive_script(&[frame])),
                 }
             });
         if !self.protocols_registered {

@@ -365,15 +365,15 @@ impl Bridge {
 
     /// A `window.ipc.postMessage` from the page of `label` (UI thread). `page_url` is the
     /// main frame's URL (wry cannot tell which frame posted). The answer, if any, comes back
-    /// as a script for the UI thread to evaluate: returned when it is ready at once (see
-    /// `drive`), else later through `deliver` (from the async runtime).
+    /// as a frame for the UI thread to hand the page ([`receive_script`]) when it is ready at
+    /// once (see `drive`), else later as a script through `deliver` (from the async runtime).
     pub(crate) fn handle_message(
         self: &Arc<Self>,
         label: &str,
         page_url: &str,
         message: &str,
         deliver: &Arc<dyn Fn(String) + Send + Sync>,
-    ) -> Option<String> {
+    ) -> Option<Bytes> {
         let link = self.link(label)?;
         // wry cannot tell which frame posted: only the top frame knows the token
         let Some(message) = message
@@ -391,7 +391,7 @@ impl Bridge {
                     ErrorCode::Malformed,
                     &format!("postMessage body is not base64: {e}"),
                 );
-                return Some(receive_script(&[Bytes::from(frame)]));
+                return Some(Bytes::from(frame));
             }
         };
         let session = origin.as_ref().map(|o| link.session(o));
@@ -405,7 +405,7 @@ impl Bridge {
                     origin.as_ref().map(Origin::as_str).unwrap_or("null")
                 );
                 let frame = refusal(&bytes, &self.limits, ErrorCode::Forbidden, &message);
-                return Some(receive_script(&[Bytes::from(frame)]));
+                return Some(Bytes::from(frame));
             }
         };
         link.outbox.prefer_eval();
@@ -417,7 +417,7 @@ impl Bridge {
                 deliver(receive_script(&[answer]));
             }
         });
-        ready.flatten().map(|answer| receive_script(&[answer]))
+        ready.flatten()
     }
 }
 
@@ -788,7 +788,8 @@ mod tests {
             let _ = tx.send(script);
         });
         let now = bridge.handle_message("main", "app://localhost/index.html", message, &deliver);
-        now.or_else(|| rx.recv_timeout(Duration::from_millis(500)).ok())
+        now.map(|frame| receive_script(&[frame]))
+            .or_else(|| rx.recv_timeout(Duration::from_millis(500)).ok())
     }
 
     #[test]
