@@ -285,4 +285,24 @@ describe("bridge fallback to postMessage", () => {
     expect(back.length).toBe(big.length);
     expect(back.every((b, i) => b === big[i])).toBe(true);
   });
+
+  test("to_base64_writes_the_same_text_as_btoa_for_every_length_and_byte", () => {
+    const bytes = new Uint8Array(70_000);
+    let seed = 12345;
+    for (let i = 0; i < bytes.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      bytes[i] = seed >>> 24;
+    }
+    for (let i = 0; i < 256; i++) bytes[i] = i;
+    const reference = (b: Uint8Array): string => {
+      let s = "";
+      for (const x of b) s += String.fromCharCode(x);
+      return btoa(s);
+    };
+    for (let len = 0; len <= 64; len++) expect(toBase64(bytes.subarray(0, len))).toBe(reference(bytes.subarray(0, len)));
+    for (const len of [511, 512, 513, 514, 515, 16383, 16384, 16385, 49152, 49153, 70_000]) {
+      expect(toBase64(bytes.subarray(0, len))).toBe(reference(bytes.subarray(0, len)));
+    }
+    expect(toBase64(new Uint8Array([1, 2, 3]))).toBe("AQID");
+  });
 });
