@@ -362,12 +362,58 @@ export function encodeBatch(frames: readonly Uint8Array[]): Uint8Array {
  */
 export function splitBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS): Uint8Array[] {
   checkLength(bytes, limits);
-  scanWhole(bytes, limits, false);
-  const items = decodeChecked(bytes);
-  if (!Array.isArray(items) || !items.every((x): x is Uint8Array => x instanceof Uint8Array)) {
+  // One pass over the headers only (a batch is an array of `bin`s, nothing else): the same
+  // checks the generic scan + decode made (every length against the bytes left, no trailing
+  // bytes), without a generic decoder's work per element. ~2x faster for one-frame batches.
+  const end = bytes.length;
+  const m = bytes[0];
+  let count: number;
+  let pos: number;
+  if (m === undefined) throw malformed("input ends inside the value starting at offset 0");
+  if (m >= 0x90 && m <= 0x9f) {
+    count = m & 0x0f;
+    pos = 1;
+  } else if (m === 0xdc) {
+    if (end < 3) throw malformed("input ends inside the value starting at offset 0");
+    count = ((bytes[1] as number) << 8) | (bytes[2] as number);
+    pos = 3;
+  } else if (m === 0xdd) {
+    if (end < 5) throw malformed("input ends inside the value starting at offset 0");
+    count = ((bytes[1] as number) * 0x100_0000 + (((bytes[2] as number) << 16) | ((bytes[3] as number) << 8) | (bytes[4] as number))) >>> 0;
+    pos = 5;
+  } else {
     throw malformed("a batch must be an array of binaries");
   }
-  return items;
+  // Each element takes at least 2 bytes: refuse a count the input cannot hold before looping.
+  if (count * 2 > end - pos) throw malformed(`value at offset 0 declares ${count} (bytes or entries) but only ${end - pos} bytes are left`);
+  const frames = new Array<Uint8Array>(count);
+  for (let i = 0; i < count; i++) {
+    const at = pos;
+    const b = bytes[pos];
+    let len: number;
+    if (b === 0xc4) {
+      if (pos + 2 > end) throw malformed(`input ends inside the value starting at offset ${at}`);
+      len = bytes[pos + 1] as number;
+      pos += 2;
+    } else if (b === 0xc5) {
+      if (pos + 3 > end) throw malformed(`input ends inside the value starting at offset ${at}`);
+      len = ((bytes[pos + 1] as number) << 8) | (bytes[pos + 2] as number);
+      pos += 3;
+    } else if (b === 0xc6) {
+      if (pos + 5 > end) throw malformed(`input ends inside the value starting at offset ${at}`);
+      len = ((bytes[pos + 1] as number) * 0x100_0000 + (((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 8) | (bytes[pos + 4] as number))) >>> 0;
+      pos += 5;
+    } else if (b === undefined) {
+      throw malformed(`input ends inside the value starting at offset ${at}`);
+    } else {
+      throw malformed("a batch must be an array of binaries");
+    }
+    if (len > end - pos) throw malformed(`value at offset ${at} declares ${len} (bytes or entries) but only ${end - pos} bytes are left`);
+    frames[i] = bytes.subarray(pos, pos + len);
+    pos += len;
+  }
+  if (pos !== end) throw malformed(`${end - pos} trailing bytes after the value`);
+  return frames;
 }
 
 /**

@@ -252,6 +252,71 @@ describe("frames", () => {
     expect(codeOf(() => splitBatch(hex("9101")))).toBe("malformed");
     expect(codeOf(() => splitBatch(a))).toBe("malformed");
   });
+
+  test("split_batch_accepts_and_refuses_exactly_what_the_generic_decoder_does", () => {
+    // Reference: the generic scan + decode, then "an array of binaries".
+    const reference = (bytes: Uint8Array): Uint8Array[] | "malformed" => {
+      try {
+        const v = decodePayload(bytes);
+        return Array.isArray(v) && v.every((x) => x instanceof Uint8Array) ? (v as Uint8Array[]) : "malformed";
+      } catch {
+        return "malformed";
+      }
+    };
+    const split = (bytes: Uint8Array): Uint8Array[] | "malformed" => {
+      try {
+        return splitBatch(bytes);
+      } catch (e) {
+        expect(codeOf(() => { throw e; })).toBe("malformed");
+        return "malformed";
+      }
+    };
+    const frames = [encodeFrame({ k: "cancel", id: 1 }), new Uint8Array(300).fill(7), new Uint8Array(70_000).fill(9), new Uint8Array(0)];
+    const seeds: Uint8Array[] = [
+      encodeBatch(frames),
+      encodeBatch([]),
+      encodeBatch(Array.from({ length: 20 }, (_, i) => new Uint8Array([i]))),
+      hex("dc0001c40101"),
+      hex("dd00000001c50001ff"),
+      hex("91c60000000101"),
+      hex("92c40101"),
+      hex("91c4020101"),
+      hex("91c401010000"),
+      hex("9101"),
+      hex("91a101"),
+      hex("dd7fffffff"),
+      new Uint8Array(0),
+    ];
+    let seed = 99;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let accepted = 0;
+    let refused = 0;
+    const check = (bytes: Uint8Array): void => {
+      const want = reference(bytes);
+      const got = split(bytes);
+      if (want === "malformed") {
+        expect(got).toBe("malformed");
+        refused++;
+      } else {
+        expect(got).not.toBe("malformed");
+        expect((got as Uint8Array[]).map(hexOf)).toEqual(want.map(hexOf));
+        accepted++;
+      }
+    };
+    for (const s of seeds) {
+      check(s);
+      for (let t = 0; t < 200; t++) {
+        const m = s.slice(0, s.length <= 40 ? s.length : 40 + rand(s.length - 40));
+        if (m.length > 0) m[rand(Math.min(m.length, 12))] = rand(256);
+        check(rand(4) === 0 ? m.subarray(0, rand(m.length + 1)) : m);
+      }
+    }
+    expect(accepted).toBeGreaterThan(10);
+    expect(refused).toBeGreaterThan(100);
+  });
 });
 
 function hexOf(bytes: Uint8Array): string {
