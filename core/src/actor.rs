@@ -6,7 +6,7 @@
 //! answers `busy`) that the actor's tokio task drains in order. Either way a call runs
 //! under `catch_unwind`: when a handler panics the caller is answered `actor_failed`, the
 //! state is rebuilt from the actor's factory, and the queued calls are served by the new
-//! state. Every queued call carries a [`ReplyHandle`] that answers `actor_failed` if it
+//! state. Every queued call carries a reply handle that answers `actor_failed` if it
 //! is dropped unanswered, so a stopped actor never leaves a caller waiting. When the
 //! caller stops waiting (cancel, deadline, closed window) the handler future is dropped,
 //! and a queued call whose caller left is skipped.

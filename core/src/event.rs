@@ -1,5 +1,5 @@
 //! Publish/subscribe by topic. Subscribers are sessions (pages, through their
-//! [`Outbound`](crate::session::Outbound)) and Rust listeners
+//! [`Outbound`]) and Rust listeners
 //! ([`AppHandle::listen`](crate::AppHandle::listen)).
 //!
 //! An emit encodes the `event` frame once and hands it to every subscriber before it
