@@ -29,10 +29,48 @@ const U32_MAX = 0xffff_ffff;
 const TWO_32 = 0x1_0000_0000;
 
 /** A map read off the wire: each key's value offset, keys checked. */
+// The last topic that passed `topicProblem` (a pure check, so a repeat needs no second run).
+let lastTopic = "";
+
+/**
+ * Where each key's value starts. Frames have a handful of keys: up to {@link SMALL_MAP} they
+ * are kept in two arrays (a linear search beats a `Map`'s allocation and hashing), past it
+ * in a `Map` (so a frame of thousands of unknown keys is not checked for repeats in O(n²)).
+ */
+class Offsets {
+  private readonly keys: string[] = [];
+  private readonly values: number[] = [];
+  private big: Map<string, number> | null = null;
+
+  get(key: string): number | undefined {
+    if (this.big !== null) return this.big.get(key);
+    const i = this.keys.indexOf(key);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: string, value: number): void {
+    if (this.big !== null) {
+      this.big.set(key, value);
+      return;
+    }
+    this.keys.push(key);
+    this.values.push(value);
+    if (this.keys.length > SMALL_MAP) {
+      this.big = new Map(this.keys.map((k, i) => [k, this.values[i] as number]));
+    }
+  }
+}
+
+const SMALL_MAP = 16;
+
 class FieldMap {
   constructor(
     private readonly r: Reader,
-    private readonly offsets: Map<string, number>,
+    private readonly offsets: Offsets,
     readonly kind: string,
   ) {}
 
@@ -93,8 +131,11 @@ class FieldMap {
 
   topic(): string {
     const text = this.str("topic");
+    // Events in a batch mostly share a topic: the last valid one is not checked again.
+    if (text === lastTopic) return text;
     const problem = topicProblem(text);
     if (problem !== null) throw malformed(`field \`topic\`: ${problem}`);
+    lastTopic = text;
     return text;
   }
 
@@ -188,20 +229,25 @@ class Reader {
     return value;
   }
 
-  /** Offset and length of a string's bytes, or undefined when not a string. */
-  private strSpan(pos: number): [number, number] | undefined {
-    const m = this.bytes[pos] as number;
-    if (m >= 0xa0 && m <= 0xbf) return [pos + 1, m & 0x1f];
-    if (m === 0xd9) return [pos + 2, this.view.getUint8(pos + 1)];
-    if (m === 0xda) return [pos + 3, this.view.getUint16(pos + 1)];
-    if (m === 0xdb) return [pos + 5, this.view.getUint32(pos + 1)];
-    return undefined;
-  }
-
   str(pos: number, field: string): string {
-    const span = this.strSpan(pos);
-    if (span === undefined) throw malformed(`field \`${field}\` must be a string`);
-    const [start, len] = span;
+    const m = this.bytes[pos] as number;
+    let start: number;
+    let len: number;
+    if (m >= 0xa0 && m <= 0xbf) {
+      start = pos + 1;
+      len = m & 0x1f;
+    } else if (m === 0xd9) {
+      start = pos + 2;
+      len = this.view.getUint8(pos + 1);
+    } else if (m === 0xda) {
+      start = pos + 3;
+      len = this.view.getUint16(pos + 1);
+    } else if (m === 0xdb) {
+      start = pos + 5;
+      len = this.view.getUint32(pos + 1);
+    } else {
+      throw malformed(`field \`${field}\` must be a string`);
+    }
     const ascii = cachedAscii(this.bytes, start, len);
     if (ascii !== null) return ascii;
     try {
@@ -239,7 +285,7 @@ class Reader {
     else if (m === 0xde) [n, p] = [this.view.getUint16(pos + 1), pos + 3];
     else if (m === 0xdf) [n, p] = [this.view.getUint32(pos + 1), pos + 5];
     else throw malformed(field === "" ? "a frame must be a map with string keys" : `field \`${field}\` must be a map`);
-    const offsets = new Map<string, number>();
+    const offsets = new Offsets();
     for (let i = 0; i < n; i++) {
       const m0 = this.bytes[p] as number;
       if (!((m0 >= 0xa0 && m0 <= 0xbf) || (m0 >= 0xd9 && m0 <= 0xdb))) throw malformed(`map key at offset ${p} is not a string`);
@@ -322,7 +368,8 @@ export function readFrame(bytes: Uint8Array): Frame {
     case "event": {
       const topic = r.topic();
       const payload = r.bin("payload");
-      return withOptional({ v, k, topic, payload }, { from: r.has("from") ? r.address("from") : undefined });
+      if (!r.has("from")) return { v, k, topic, payload };
+      return { v, k, topic, payload, from: r.address("from") };
     }
     case "subscribe":
     case "unsubscribe":

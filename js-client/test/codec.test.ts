@@ -253,6 +253,24 @@ describe("frames", () => {
     expect(codeOf(() => splitBatch(a))).toBe("malformed");
   });
 
+  test("frames_with_many_unknown_keys_decode_and_a_repeated_key_is_malformed", () => {
+    const fields: Record<string, unknown> = { v: 1, k: "cancel", id: 9 };
+    for (let i = 0; i < 40; i++) fields[`x${i}`] = i;
+    const bytes = libEncode(fields);
+    expect(decodeFrame(bytes)).toEqual({ v: 1, k: "cancel", id: 9 });
+    // Rename key "x31" to "x30" (past the small-map limit of 16 keys): now a repeat.
+    const at = hexOf(bytes).indexOf("a3783331") / 2;
+    expect(at).toBeGreaterThan(0);
+    const twice = bytes.slice();
+    twice[at + 3] = 0x30;
+    expect(codeOf(() => decodeFrame(twice))).toBe("malformed");
+    // And a repeat among the first few keys.
+    const early = libEncode({ v: 1, k: "cancel", id: 9, x1: 1, x2: 2 });
+    const e = early.slice();
+    e[hexOf(e).indexOf("a27832") / 2 + 2] = 0x31;
+    expect(codeOf(() => decodeFrame(e))).toBe("malformed");
+  });
+
   test("split_batch_accepts_and_refuses_exactly_what_the_generic_decoder_does", () => {
     // Reference: the generic scan + decode, then "an array of binaries".
     const reference = (bytes: Uint8Array): Uint8Array[] | "malformed" => {
