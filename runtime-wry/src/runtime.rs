@@ -390,14 +390,18 @@ impl WryRuntime {
     }
 }
 
-/// The answers a window's `postMessage` handler has ready (UI thread only). On Linux they
-/// are collected and evaluated in one `evaluate_script` from an idle callback, after the
-/// UI loop has dispatched every message that arrived with them: a burst of 1,000 calls is
-/// answered in a few scripts instead of 1,000, and a lone call waits for nothing but the
-/// rest of its loop turn.
+/// The answers a window's `postMessage` handler has ready (UI thread only). The first
+/// answer of a UI-loop turn is evaluated at once (a lone call waits for nothing); on Linux
+/// the answers that follow it in the same turn are collected and evaluated in one
+/// `evaluate_script` from an idle callback, after the loop has dispatched every message that
+/// arrived with them: a burst of 1,000 calls is answered in a few scripts instead of 1,000.
+/// Measured with the e2e bench app alone (Xvfb, 2 cores): always batching cost a lone ping
+/// ~35–50 µs (481 vs 431–447 µs); never batching cut 1,000 concurrent pings from ~21k to
+/// ~7.4k calls/s.
 struct Replies {
     label: Name,
-    queued: Rc<std::cell::RefCell<Vec<bytes::Bytes>>>,
+    /// Answers waiting for the idle callback, and whether one is scheduled.
+    queued: Rc<std::cell::RefCell<(Vec<bytes::Bytes>, bool)>>,
 }
 
 impl Replies {
@@ -411,22 +415,28 @@ impl Replies {
     fn answer(&self, webview: &Rc<WebView>, frame: bytes::Bytes) {
         #[cfg(target_os = "linux")]
         {
-            let first = {
+            {
                 let mut queued = self.queued.borrow_mut();
-                queued.push(frame);
-                queued.len() == 1
-            };
-            if first {
-                let queued = self.queued.clone();
-                let webview = Rc::downgrade(webview);
-                let label = self.label.clone();
-                glib::idle_add_local_once(move || {
-                    let frames = std::mem::take(&mut *queued.borrow_mut());
-                    if let Some(webview) = webview.upgrade() {
-                        evaluate(&webview, &label, &receive_script(&frames));
-                    }
-                });
+                if queued.1 {
+                    queued.0.push(frame);
+                    return;
+                }
+                queued.1 = true;
             }
+            evaluate(webview, &self.label, &receive_script(&[frame]));
+            let queued = self.queued.clone();
+            let webview = Rc::downgrade(webview);
+            let label = self.label.clone();
+            glib::idle_add_local_once(move || {
+                let frames = {
+                    let mut queued = queued.borrow_mut();
+                    queued.1 = false;
+                    std::mem::take(&mut queued.0)
+                };
+                if let (false, Some(webview)) = (frames.is_empty(), webview.upgrade()) {
+                    evaluate(&webview, &label, &receive_script(&frames));
+                }
+            });
         }
         #[cfg(not(target_os = "linux"))]
         evaluate(webview, &self.label, &receive_script(&[frame]));
