@@ -148,17 +148,22 @@ impl WindowLink {
     /// dropped; the new page opens fresh sessions on its first frame.
     pub(crate) fn navigated(&self, url: &str) {
         *self.page_origin.lock().unwrap_or_else(|e| e.into_inner()) = Origin::parse(url);
-        let old: Vec<_> = self
+        self.close_sessions();
+        self.outbox.reset();
+    }
+
+    /// Close and forget every session of this window (outside the lock).
+    fn close_sessions(&self) {
+        let sessions: Vec<_> = self
             .sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .drain()
             .map(|(_, s)| s)
             .collect();
-        for session in old {
+        for session in sessions {
             session.close();
         }
-        self.outbox.reset();
     }
 
     fn is_top_frame(&self, origin: &Origin) -> bool {
@@ -187,16 +192,7 @@ impl WindowLink {
 
     fn close(&self) {
         self.outbox.close();
-        let sessions: Vec<_> = self
-            .sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain()
-            .map(|(_, s)| s)
-            .collect();
-        for session in sessions {
-            session.close();
-        }
+        self.close_sessions();
     }
 }
 
