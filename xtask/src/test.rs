@@ -3,7 +3,8 @@
 //! The suites run in order (a failing suite does not stop the next, so one run shows every
 //! failure): the golden vectors are current, the Rust workspace's tests (unit, integration,
 //! doc and the webview end-to-end tests under Xvfb), then the JS client's tests in Node and
-//! headless Chromium, its type check and the committed client bundle. The last line is
+//! headless Chromium, its type check, the committed client bundle, and the generated bindings
+//! (current, and the examples' frontends type-check against them). The last line is
 //! `N passed, N failed`, which CI reads.
 
 use std::process::Command;
@@ -84,6 +85,11 @@ pub(crate) fn run() -> Result<(), String> {
         step(
             "committed client bundle is current",
             npm("check:bundle"),
+            |_| Tally::default(),
+        );
+        step(
+            "generated bindings are current and the examples' frontends type-check",
+            cargo(&["xtask", "bindings", "--check"]),
             |_| Tally::default(),
         );
     }
