@@ -174,6 +174,25 @@ pub enum DecodeError {
     },
 }
 
+/// `match $error { <every variant that carries the frame's id> { id, .. } => $then, _ => $else }`:
+/// the one list of those variants, for reading and for filling the id.
+macro_rules! with_frame_id {
+    ($error:expr, $id:ident => $then:expr, $else:expr) => {
+        match $error {
+            DecodeError::MissingField { $id, .. }
+            | DecodeError::WrongType { $id, .. }
+            | DecodeError::IntegerOutOfRange { $id, .. }
+            | DecodeError::InvalidUtf8 { $id, .. }
+            | DecodeError::InvalidName { $id, .. }
+            | DecodeError::TooMany { $id, .. }
+            | DecodeError::BothPresent { $id, .. }
+            | DecodeError::UnknownKind { $id, .. }
+            | DecodeError::UnsupportedVersion { $id, .. } => $then,
+            _ => $else,
+        }
+    };
+}
+
 impl DecodeError {
     /// The wire code this error is answered with (PROTOCOL.md §6): `too_large` for
     /// length limits, `unknown_frame` for an unknown kind, `unsupported_version` for a bad
@@ -213,18 +232,7 @@ impl DecodeError {
     /// assert_eq!(err.code(), ErrorCode::Malformed);
     /// ```
     pub fn request_id(&self) -> Option<RequestId> {
-        match self {
-            DecodeError::MissingField { id, .. }
-            | DecodeError::WrongType { id, .. }
-            | DecodeError::IntegerOutOfRange { id, .. }
-            | DecodeError::InvalidUtf8 { id, .. }
-            | DecodeError::InvalidName { id, .. }
-            | DecodeError::TooMany { id, .. }
-            | DecodeError::BothPresent { id, .. }
-            | DecodeError::UnknownKind { id, .. }
-            | DecodeError::UnsupportedVersion { id, .. } => *id,
-            _ => None,
-        }
+        with_frame_id!(self, id => *id, None)
     }
 
     /// Moves the offsets of a structural error found in a sub-slice starting at `by`.
@@ -241,22 +249,11 @@ impl DecodeError {
 
     /// Records the frame's id in the variants that carry one.
     pub(crate) fn with_id(mut self, frame_id: Option<RequestId>) -> Self {
-        match &mut self {
-            DecodeError::MissingField { id, .. }
-            | DecodeError::WrongType { id, .. }
-            | DecodeError::IntegerOutOfRange { id, .. }
-            | DecodeError::InvalidUtf8 { id, .. }
-            | DecodeError::InvalidName { id, .. }
-            | DecodeError::TooMany { id, .. }
-            | DecodeError::BothPresent { id, .. }
-            | DecodeError::UnknownKind { id, .. }
-            | DecodeError::UnsupportedVersion { id, .. }
-                if id.is_none() =>
-            {
+        with_frame_id!(&mut self, id => {
+            if id.is_none() {
                 *id = frame_id;
             }
-            _ => {}
-        }
+        }, ());
         self
     }
 }
