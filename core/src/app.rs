@@ -24,13 +24,11 @@ use crate::window::{Window, WindowEvent, WindowSpec};
 pub const DEFAULT_MAILBOX: usize = 1024;
 
 /// Origins that count as the app's own pages by default (capabilities without `origins`
-/// apply to these only).
-pub const DEFAULT_LOCAL_ORIGINS: &[&str] = &[
-    "app://localhost",
-    "switchboard://localhost",
-    "http://switchboard.localhost",
-    "https://switchboard.localhost",
-];
+/// apply to these only): the embedded frontend's origin on Linux and macOS, which the
+/// in-process test client also uses. A runtime replaces them with the origins it really
+/// serves pages from ([`AppBuilder::local_origins`]); the bridge's own scheme serves no
+/// page, so it is never among them.
+pub const DEFAULT_LOCAL_ORIGINS: &[&str] = &["app://localhost"];
 
 /// Where the router sends a call.
 #[derive(Clone)]
@@ -475,6 +473,25 @@ impl AppBuilder {
     /// Count `origin` as one of the app's own (see [`DEFAULT_LOCAL_ORIGINS`]).
     pub fn local_origin(mut self, origin: impl Into<String>) -> Self {
         self.local_origins.push(origin.into());
+        self
+    }
+
+    /// The app's own origins are exactly `origins` (replacing [`DEFAULT_LOCAL_ORIGINS`]):
+    /// a runtime calls this with the origins it serves pages from.
+    ///
+    /// ```
+    /// let app = switchboard::App::builder()
+    ///     .local_origins(["http://localhost:5173"])
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(app);
+    /// ```
+    pub fn local_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.local_origins = origins.into_iter().map(Into::into).collect();
         self
     }
 
