@@ -663,9 +663,13 @@ async fn dispatch(route: Option<Route>, call: Call) -> Reply {
             match AssertUnwindSafe(handler(call)).catch_unwind().await {
                 Ok(reply) => reply,
                 Err(panic) => {
+                    // the panic's text is for the app's log only: it may hold paths,
+                    // values or internals a page must not see
                     let message = panic_message(&*panic);
                     tracing::warn!(%target, %message, "command panicked");
-                    Reply::error(actor_failed(format!("`{target}` panicked: {message}")))
+                    Reply::error(actor_failed(format!(
+                        "`{target}` failed; the app's log has the details"
+                    )))
                 }
             }
         }
