@@ -14,7 +14,7 @@ use crate::call::Caller;
 use crate::capability::{Capability, CompiledCapability, Grants};
 use crate::command::{Command, Commands, HandlerFn, HandlerMeta};
 use crate::error::Error;
-use crate::event::{Event, EventBus, ListenerId};
+use crate::event::{Event, EventBus, ListenerId, Publisher};
 use crate::runtime::{HeadlessRuntime, Runtime};
 use crate::session::{Outbound, Session, SessionInner};
 use crate::state::{State, StateMap};
@@ -108,7 +108,9 @@ impl AppHandle {
     pub fn emit<T: Serialize + ?Sized>(&self, topic_name: &str, value: &T) -> Result<(), Error> {
         let topic = topic(topic_name)?;
         let bytes = payload::to_bytes(value).map_err(|e| Error::Encode(e.to_string()))?;
-        self.inner.events.publish(&topic, bytes, None, None);
+        self.inner
+            .events
+            .publish(&topic, bytes, Publisher::App, None);
         if let Some(label) = topic_name
             .strip_prefix("window/")
             .and_then(|rest| rest.strip_suffix("/destroyed"))
@@ -132,12 +134,13 @@ impl AppHandle {
         let bytes = payload::to_bytes(value).map_err(|e| Error::Encode(e.to_string()))?;
         self.inner
             .events
-            .publish(&topic, bytes, None, Some(&window));
+            .publish(&topic, bytes, Publisher::App, Some(&window));
         Ok(())
     }
 
     /// Call `listener` with every event published on `topic` (on the publisher's thread,
-    /// in order; keep it short, or hand the event to a task).
+    /// in order; keep it short, or hand the event to a task). [`Event::publisher`] says who
+    /// published it: the app, or a page with its window, origin and frame.
     pub fn listen(
         &self,
         topic_name: &str,
@@ -268,6 +271,21 @@ impl AppHandle {
     pub fn test_client(&self, window: &str) -> crate::client::Client {
         crate::client::Client::new(self, Caller::new(window, "app://localhost"))
     }
+
+    /// An in-process client that the runtime would have stamped as `caller` (a remote
+    /// origin, an iframe): it gets the grants that caller gets.
+    ///
+    /// ```
+    /// use switchboard::{App, Caller};
+    /// let app = App::builder().build().unwrap();
+    /// let mut caller = Caller::new("main", "https://docs.example");
+    /// caller.top_frame = false;
+    /// let client = app.test_client_as(caller);
+    /// assert!(!client.session().caller().top_frame);
+    /// ```
+    pub fn test_client_as(&self, caller: Caller) -> crate::client::Client {
+        crate::client::Client::new(self, caller)
+    }
 }
 
 /// A built app. Cheap to clone; every clone is the same app.
@@ -312,6 +330,11 @@ impl App {
     /// See [`AppHandle::test_client`].
     pub fn test_client(&self, window: &str) -> crate::client::Client {
         self.handle.test_client(window)
+    }
+
+    /// See [`AppHandle::test_client_as`].
+    pub fn test_client_as(&self, caller: Caller) -> crate::client::Client {
+        self.handle.test_client_as(caller)
     }
 }
 

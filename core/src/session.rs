@@ -28,8 +28,9 @@ use tracing::Instrument;
 
 use crate::app::{AppHandle, Route};
 use crate::call::{Call, Caller};
-use crate::capability::Grants;
+use crate::capability::{reserved_prefix, Grants};
 use crate::error::{actor_failed, panic_message, wire, Closed};
+use crate::event::Publisher;
 use crate::reply::Reply;
 use crate::stream::CreditGate;
 
@@ -366,7 +367,7 @@ impl Session {
     }
 
     fn subscribe(&self, id: RequestId, topic: Topic) -> Bytes {
-        if !self.inner.grants.allows_topic(&topic) {
+        if !self.inner.grants.allows_listen(&topic) {
             return response(id, Err(self.forbidden(&format!("event:{topic}"))));
         }
         {
@@ -386,18 +387,31 @@ impl Session {
     }
 
     fn emit(&self, event: EventFrame) -> Option<Bytes> {
-        if !self.inner.grants.allows_topic(&event.topic) {
+        if let Some(prefix) = reserved_prefix(event.topic.as_str()) {
+            tracing::debug!(topic = %event.topic, "emit on a reserved topic refused");
             return Some(error_frame(
-                self.forbidden(&format!("event:{}", event.topic)),
+                wire(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "window `{}` (origin {}) may not emit `{}`: topics under `{prefix}` are reserved for the host",
+                        self.inner.caller.window, self.inner.caller.origin, event.topic
+                    ),
+                ),
                 None,
             ));
         }
-        let from = Address::Window(self.inner.caller.window.clone());
+        if !self.inner.grants.allows_emit(&event.topic) {
+            return Some(error_frame(
+                self.forbidden(&format!("emit:{}", event.topic)),
+                None,
+            ));
+        }
+        let publisher = Publisher::Page(Arc::clone(&self.inner.caller));
         self.inner
             .app
             .inner
             .events
-            .publish(&event.topic, event.payload, Some(from), None);
+            .publish(&event.topic, event.payload, publisher, None);
         None
     }
 
