@@ -23,6 +23,14 @@ use crate::window::{Window, WindowEvent, WindowSpec};
 /// Calls an actor's mailbox holds before answering `busy`, by default.
 pub const DEFAULT_MAILBOX: usize = 1024;
 
+/// Requests a session may have unanswered before it is answered `busy`, by default.
+pub const DEFAULT_MAX_PENDING: usize = 1024;
+
+/// Topics one session may be subscribed to at once, by default; one more `subscribe` is
+/// answered `busy` until the session unsubscribes from one (see
+/// [`AppBuilder::max_subscriptions`]).
+pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 1024;
+
 /// Origins that count as the app's own pages by default (capabilities without `origins`
 /// apply to these only).
 pub const DEFAULT_LOCAL_ORIGINS: &[&str] = &[
@@ -52,6 +60,7 @@ pub(crate) struct AppInner {
     runtime: Arc<dyn Runtime>,
     pub(crate) limits: Limits,
     pub(crate) max_pending: usize,
+    pub(crate) max_subscriptions: usize,
 }
 
 /// A cheap, cloneable handle on the app: emit and listen from Rust, open and drive
@@ -378,6 +387,7 @@ pub struct AppBuilder {
     windows: Vec<WindowSpec>,
     mailbox: usize,
     max_pending: usize,
+    max_subscriptions: usize,
     limits: Limits,
     errors: Vec<Error>,
 }
@@ -397,7 +407,8 @@ impl Default for AppBuilder {
             runtime: None,
             windows: Vec::new(),
             mailbox: DEFAULT_MAILBOX,
-            max_pending: 1024,
+            max_pending: DEFAULT_MAX_PENDING,
+            max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
             limits: Limits::default(),
             errors: Vec::new(),
         }
@@ -519,9 +530,19 @@ impl AppBuilder {
         self
     }
 
-    /// Requests a session may have unanswered before it is answered `busy` (default 1024).
+    /// Requests a session may have unanswered before it is answered `busy` (default
+    /// [`DEFAULT_MAX_PENDING`]).
     pub fn max_pending(mut self, max: usize) -> Self {
         self.max_pending = max.max(1);
+        self
+    }
+
+    /// Topics a session may be subscribed to at once (default
+    /// [`DEFAULT_MAX_SUBSCRIPTIONS`]). A `subscribe` past the limit is answered `busy`
+    /// (naming the limit) and subscribes nothing; subscribing again to a topic the session
+    /// already holds does not count twice, and unsubscribing frees a place.
+    pub fn max_subscriptions(mut self, max: usize) -> Self {
+        self.max_subscriptions = max.max(1);
         self
     }
 
@@ -568,6 +589,7 @@ impl AppBuilder {
                 runtime,
                 limits: self.limits,
                 max_pending: self.max_pending,
+                max_subscriptions: self.max_subscriptions,
             }),
         };
         for spec in self.windows {

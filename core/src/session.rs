@@ -375,6 +375,19 @@ impl Session {
             if state.closed {
                 return response(id, Err(wire(ErrorCode::WindowClosed, "window closed")));
             }
+            let max = self.inner.app.inner.max_subscriptions;
+            if !state.topics.contains(&topic) && state.topics.len() >= max {
+                return response(
+                    id,
+                    Err(wire(
+                        ErrorCode::Busy,
+                        format!(
+                            "window `{}` holds {max} subscriptions, the limit; unsubscribe from one first",
+                            self.inner.caller.window
+                        ),
+                    )),
+                );
+            }
             state.topics.insert(topic.clone());
         }
         self.inner.app.inner.events.subscribe_session(

@@ -1,8 +1,9 @@
 //! Publish/subscribe between Rust and pages: separate listen (`event:`) and emit (`emit:`)
-//! grants, the host's reserved topics, and who published an event.
+//! grants, the host's reserved topics, who published an event, and the subscription cap.
 
 use std::sync::{Arc, Mutex};
 
+use switchboard::app::DEFAULT_MAX_SUBSCRIPTIONS;
 use switchboard::event::{Event, Publisher};
 use switchboard::protocol::ErrorCode;
 use switchboard::{App, Caller, Capability};
@@ -234,6 +235,50 @@ async fn rust_listeners_see_the_publishing_pages_caller() {
     );
     assert_eq!(heard[1].from().unwrap().to_string(), "window:main");
     assert!(heard[2].publisher.is_app() && heard[2].publisher.caller().is_none());
+}
+
+#[tokio::test]
+async fn subscriptions_per_session_are_capped() {
+    let app = App::builder()
+        .max_subscriptions(3)
+        .capability(Capability::new("c").windows(["main"]).allow(["event:t/*"]))
+        .build()
+        .unwrap();
+    let client = app.test_client("main");
+    let mut subs = Vec::new();
+    for i in 0..3 {
+        subs.push(client.subscribe(&format!("t/{i}")).await.unwrap());
+    }
+    let e = client.subscribe("t/3").await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Busy);
+    assert!(e.message().contains("3 subscriptions"), "{}", e.message());
+    assert_eq!(app.subscription_count(), 3);
+    assert_eq!(app.subscribers("t/3"), 0);
+    // a topic already held does not count twice
+    client.subscribe("t/0").await.unwrap();
+    // unsubscribing frees a place
+    client.unsubscribe("t/1").await.unwrap();
+    client.subscribe("t/3").await.unwrap();
+    assert_eq!(app.subscription_count(), 3);
+    // the cap is per session: another page of the same window has its own
+    app.test_client("main").subscribe("t/4").await.unwrap();
+}
+
+#[tokio::test]
+async fn the_default_subscription_cap_holds() {
+    let app = App::builder()
+        .capability(Capability::new("c").windows(["main"]).allow(["*"]))
+        .build()
+        .unwrap();
+    let client = app.test_client("main");
+    for i in 0..DEFAULT_MAX_SUBSCRIPTIONS {
+        client.subscribe(&format!("flood/{i}")).await.unwrap();
+    }
+    let e = client.subscribe("flood/one-more").await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Busy);
+    assert_eq!(app.subscription_count(), DEFAULT_MAX_SUBSCRIPTIONS);
+    client.close();
+    assert_eq!(app.subscription_count(), 0);
 }
 
 #[tokio::test]
