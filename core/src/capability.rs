@@ -577,7 +577,12 @@ mod tests {
         assert!(Permission::parse("*")
             .unwrap()
             .allows_listen(&"window/main/resized".parse().unwrap()));
-        for bad in ["emit:window/main/*", "emit:window/*", "emit:app/ready", "emit:actor/*"] {
+        for bad in [
+            "emit:window/main/*",
+            "emit:window/*",
+            "emit:app/ready",
+            "emit:actor/*",
+        ] {
             let reason = Permission::parse(bad).unwrap_err();
             assert!(reason.contains("reserved for the host"), "{bad}: {reason}");
         }

@@ -270,7 +270,10 @@ async fn listen_and_emit_grants_load_from_files() {
     let viewer = app.test_client("viewer");
     let mut heard = viewer.subscribe("chat/room1").await.unwrap();
     main.emit("chat/room1", "hi").await.unwrap();
-    assert_eq!(heard.next().await.unwrap().decode::<String>().unwrap(), "hi");
+    assert_eq!(
+        heard.next().await.unwrap().decode::<String>().unwrap(),
+        "hi"
+    );
     let e = viewer.emit("chat/room1", "forged").await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Forbidden);
     assert!(heard.try_next().is_none());

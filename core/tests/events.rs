@@ -10,11 +10,11 @@ use switchboard::{App, Caller, Capability};
 
 fn app() -> App {
     App::builder()
-        .capability(
-            Capability::new("main")
-                .windows(["main", "other"])
-                .allow(["event:news", "event:chat/*", "emit:chat/*"]),
-        )
+        .capability(Capability::new("main").windows(["main", "other"]).allow([
+            "event:news",
+            "event:chat/*",
+            "emit:chat/*",
+        ]))
         .build()
         .unwrap()
 }
@@ -52,10 +52,9 @@ async fn page_emit_reaches_rust_listeners_and_other_pages() {
     let s = seen.clone();
     let id = app
         .listen("chat/room1", move |e| {
-            s.lock().unwrap().push((
-                e.decode::<String>().unwrap(),
-                e.from().unwrap().to_string(),
-            ))
+            s.lock()
+                .unwrap()
+                .push((e.decode::<String>().unwrap(), e.from().unwrap().to_string()))
         })
         .unwrap();
     let alice = app.test_client("main");
@@ -152,8 +151,15 @@ async fn pages_cannot_forge_window_events_whatever_their_grants() {
     let heard = recorder(&app, "window/main/file_dropped");
     for window in ["second", "admin", "wide"] {
         let client = app.test_client(window);
-        for topic in ["window/main/file_dropped", "app/ready", "actor/counter/stopped"] {
-            let e = client.emit(topic, "/home/me/.ssh/id_rsa").await.unwrap_err();
+        for topic in [
+            "window/main/file_dropped",
+            "app/ready",
+            "actor/counter/stopped",
+        ] {
+            let e = client
+                .emit(topic, "/home/me/.ssh/id_rsa")
+                .await
+                .unwrap_err();
             assert_eq!(e.code(), ErrorCode::Forbidden, "{window} {topic}");
             assert!(
                 e.message().contains(&format!("`{topic}`")) && e.message().contains("reserved"),
@@ -230,7 +236,11 @@ async fn rust_listeners_see_the_publishing_pages_caller() {
     );
     let caller = heard[1].publisher.caller().unwrap();
     assert_eq!(
-        (caller.window.as_str(), caller.origin.as_str(), caller.top_frame),
+        (
+            caller.window.as_str(),
+            caller.origin.as_str(),
+            caller.top_frame
+        ),
         ("main", "https://docs.example", false)
     );
     assert_eq!(heard[1].from().unwrap().to_string(), "window:main");

@@ -177,7 +177,10 @@ async fn full_mailbox_answers_busy() {
         }
     }
     // two wait in the mailbox; a third only if the actor's task had taken one out
-    assert!((2..=3).contains(&ok) && ok + busy == 4, "{ok} ok, {busy} busy");
+    assert!(
+        (2..=3).contains(&ok) && ok + busy == 4,
+        "{ok} ok, {busy} busy"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
