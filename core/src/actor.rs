@@ -257,7 +257,7 @@ async fn run_one(
             slot.actor = (slot.factory)();
             restarts.fetch_add(1, Ordering::Relaxed);
             Err(actor_failed(format!(
-                "actor `{address}` panicked: {message}"
+                "actor `{address}` failed; the app's log has the details"
             )))
         }
     }
