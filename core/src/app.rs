@@ -1,6 +1,7 @@
 //! The app: its registry of actors (by address), managed state, capabilities, event bus
 //! and runtime ([`App`], [`AppBuilder`], [`AppHandle`]).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -10,12 +11,15 @@ use serde::Serialize;
 use switchboard_protocol::{payload, Address, Limits, Name, Topic};
 
 use crate::actor::{Actor, ActorRef, Factory};
+use crate::bindings::EventType;
 use crate::call::Caller;
 use crate::capability::{Capability, CompiledCapability, Grants};
 use crate::command::{Command, Commands, HandlerFn, HandlerMeta};
 use crate::error::Error;
 use crate::event::{Event, EventBus, ListenerId, Publisher};
+use crate::permission::{PermissionDef, PluginPermissions, Registry};
 use crate::runtime::{HeadlessRuntime, Runtime};
+use crate::scope::ErasedSchema;
 use crate::session::{Outbound, Session, SessionInner};
 use crate::state::{State, StateMap};
 use crate::window::{Window, WindowEvent, WindowSpec};
@@ -51,6 +55,9 @@ pub(crate) struct AppInner {
     windows: DashMap<Name, ()>,
     state: StateMap,
     capabilities: Vec<CompiledCapability>,
+    permissions: Vec<PermissionDef>,
+    schemas: HashMap<Address, Arc<dyn ErasedSchema>>,
+    event_types: Vec<EventType>,
     local_origins: Vec<String>,
     pub(crate) events: EventBus,
     pub(crate) sessions: DashMap<u64, (Name, Weak<SessionInner>)>,
@@ -248,6 +255,23 @@ impl AppHandle {
         actors
     }
 
+    /// Every permission every registered plugin declares, sorted by identifier (see
+    /// [`permission`](crate::permission)).
+    pub fn permissions(&self) -> &[PermissionDef] {
+        &self.inner.permissions
+    }
+
+    /// The event topics plugins (and the app) declared with [`AppBuilder::event`], with
+    /// their value types, for the bindings.
+    pub fn event_types(&self) -> &[EventType] {
+        &self.inner.event_types
+    }
+
+    /// The scope schema of the plugin at `address`, if it declared one.
+    pub(crate) fn scope_schema(&self, address: &Address) -> Option<&Arc<dyn ErasedSchema>> {
+        self.inner.schemas.get(address)
+    }
+
     /// How many times the actor at `address` was restarted after a panic.
     pub fn restarts(&self, address: &str) -> Option<u64> {
         let address = Address::parse(address).ok()?;
@@ -380,6 +404,8 @@ pub struct AppBuilder {
     state: StateMap,
     capabilities: Vec<Capability>,
     capability_dirs: Vec<PathBuf>,
+    plugin_permissions: Vec<PluginPermissions>,
+    event_types: Vec<EventType>,
     local_origins: Vec<String>,
     runtime: Option<Arc<dyn Runtime>>,
     windows: Vec<WindowSpec>,
@@ -398,6 +424,8 @@ impl Default for AppBuilder {
             state: StateMap::default(),
             capabilities: Vec::new(),
             capability_dirs: Vec::new(),
+            plugin_permissions: Vec::new(),
+            event_types: Vec::new(),
             local_origins: DEFAULT_LOCAL_ORIGINS
                 .iter()
                 .map(|s| s.to_string())
@@ -492,6 +520,30 @@ impl AppBuilder {
         plugin.build(self)
     }
 
+    /// Register a plugin's permissions and scope schema (a plugin calls this from
+    /// [`Plugin::build`]); capabilities may then grant them by name. See
+    /// [`permission`](crate::permission).
+    pub fn permissions(mut self, permissions: PluginPermissions) -> Self {
+        self.plugin_permissions.push(permissions);
+        self
+    }
+
+    /// Declare the value type of an event topic, so the bindings type it
+    /// (`events.<camelCaseTopic>.listen`) without the app doing anything: a plugin calls
+    /// this for each topic it emits.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize, switchboard::Type)]
+    /// struct Tick { n: u32 }
+    /// let app = switchboard::App::builder().event::<Tick>("clock/tick").build().unwrap();
+    /// let ts = switchboard::bindings::Bindings::new(&app).typescript().unwrap();
+    /// assert!(ts.contains("clockTick"), "{ts}");
+    /// ```
+    pub fn event<T: specta::Type>(mut self, topic: &str) -> Self {
+        self.event_types.push(EventType::of::<T>(topic));
+        self
+    }
+
     /// Grant a capability.
     pub fn capability(mut self, capability: Capability) -> Self {
         self.capabilities.push(capability);
@@ -577,11 +629,21 @@ impl AppBuilder {
         for dir in std::mem::take(&mut self.capability_dirs) {
             self.capabilities.extend(Capability::load_dir(&dir)?);
         }
+        let registry = {
+            let routes = &self.routes;
+            Registry::build(std::mem::take(&mut self.plugin_permissions), |address| {
+                routes.iter().find_map(|(a, r)| match r {
+                    Route::Actor(actor) if a == address => Some(actor.methods()),
+                    _ => None,
+                })
+            })?
+        };
         let capabilities = self
             .capabilities
             .iter()
-            .map(Capability::compile)
+            .map(|c| c.compile(&registry))
             .collect::<Result<Vec<_>, _>>()?;
+        let (permissions, schemas) = registry.into_defs();
         let routes = DashMap::new();
         for (address, route) in self.routes {
             if routes.contains_key(&address) {
@@ -599,6 +661,9 @@ impl AppBuilder {
                 windows: DashMap::new(),
                 state: self.state,
                 capabilities,
+                permissions,
+                schemas,
+                event_types: self.event_types,
                 local_origins: self.local_origins,
                 events: EventBus::default(),
                 sessions: DashMap::new(),

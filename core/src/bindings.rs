@@ -88,6 +88,40 @@ pub enum BindingsError {
     },
 }
 
+/// An event topic and the type of its values, declared with
+/// [`AppBuilder::event`](crate::AppBuilder::event) (plugins declare their own topics so
+/// the app's bindings type them without the app doing anything).
+#[derive(Debug, Clone)]
+pub struct EventType {
+    topic: String,
+    datatype: TypeFn,
+    rust: &'static str,
+}
+
+impl EventType {
+    /// Topic `topic` carries values of type `T`.
+    pub fn of<T: specta::Type>(topic: &str) -> Self {
+        fn definition<T: specta::Type>(types: &mut TypeCollection) -> Option<DataType> {
+            Some(T::reference(types, &[]).inner)
+        }
+        EventType {
+            topic: topic.to_owned(),
+            datatype: definition::<T>,
+            rust: std::any::type_name::<T>(),
+        }
+    }
+
+    /// The topic.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The Rust type of its values, as `std::any::type_name` writes it.
+    pub fn rust_type(&self) -> &'static str {
+        self.rust
+    }
+}
+
 /// A description of an app's API, to be written as TypeScript.
 ///
 /// ```
@@ -104,7 +138,9 @@ pub struct Bindings {
 }
 
 impl Bindings {
-    /// The commands and actors registered in `app`.
+    /// The commands, actors and declared event types ([`AppHandle::event_types`]) of `app`.
+    ///
+    /// [`AppHandle::event_types`]: crate::AppHandle::event_types
     pub fn new(app: &App) -> Self {
         let handle = app.handle();
         let mut commands = handle.commands().to_vec();
@@ -118,24 +154,27 @@ impl Bindings {
                 (address.to_string(), methods)
             })
             .collect();
-        Self {
+        let mut bindings = Self {
             commands,
             actors,
             events: Vec::new(),
             import_from: "@switchboard/client".to_owned(),
+        };
+        for e in handle.event_types() {
+            bindings.add_event(e.clone());
         }
+        bindings
     }
 
-    /// Declare an event topic and the type of its values: `events.<camelCaseTopic>.listen(cb)`.
+    fn add_event(&mut self, e: EventType) {
+        self.events.retain(|(topic, _, _)| *topic != e.topic);
+        self.events.push((e.topic, e.datatype, e.rust));
+    }
+
+    /// Declare an event topic and the type of its values: `events.<camelCaseTopic>.listen(cb)`
+    /// (replacing a declaration of the same topic).
     pub fn event<T: specta::Type>(mut self, topic: &str) -> Self {
-        fn definition<T: specta::Type>(types: &mut TypeCollection) -> Option<DataType> {
-            Some(T::reference(types, &[]).inner)
-        }
-        self.events.push((
-            topic.to_owned(),
-            definition::<T>,
-            std::any::type_name::<T>(),
-        ));
+        self.add_event(EventType::of::<T>(topic));
         self
     }
 

@@ -58,6 +58,8 @@ pub struct Call {
     pub(crate) method: String,
     pub(crate) id: RequestId,
     pub(crate) payload: Bytes,
+    /// The caller's resolved scope, for a call to a plugin that declares one (plugin kit).
+    pub(crate) scope: Option<crate::scope::ResolvedScope>,
 }
 
 impl Call {

@@ -26,25 +26,40 @@
 //! A caller the runtime stamps as an iframe gets nothing unless the capability says
 //! `iframes: true`.
 //!
-//! Capabilities are declared in code ([`Capability::new`]) or in `capabilities/*.json` /
-//! `*.toml` files ([`Capability::load_dir`]):
+//! Plugins declare **named permissions** ([`permission`](crate::permission)):
+//! `fs:allow-read`, `store:default`. A capability grants them by name beside the patterns
+//! above, and may attach a **scope** to a plugin's permission (paths for fs, store names
+//! for store; the entry format is the plugin's, see [`scope`](crate::scope)): an object
+//! with the permission's `identifier` and `allow` / `deny` entries. A name no registered
+//! plugin declares fails [`AppBuilder::build`](crate::AppBuilder::build), naming the file.
+//!
+//! Capabilities are declared in code ([`Capability::new`], [`Grant`]) or in
+//! `capabilities/*.json` / `*.toml` files ([`Capability::load_dir`]):
 //! ```json
 //! { "identifier": "main-window", "windows": ["main"],
-//!   "permissions": ["cmd:greet", "counter.*", "event:chat/*", "emit:chat/*"] }
+//!   "permissions": ["cmd:greet", "counter.*", "event:chat/*", "emit:chat/*",
+//!                   "fs:default",
+//!                   { "identifier": "fs:allow-read", "allow": ["$APPDATA/**"], "deny": ["$APPDATA/secrets/**"] }] }
 //! ```
 //! ```toml
 //! identifier = "main-window"
 //! windows = ["main"]
-//! permissions = ["cmd:greet", "event:chat/*", "emit:chat/*"]
+//! permissions = [
+//!   "cmd:greet", "event:chat/*", "emit:chat/*",
+//!   { identifier = "fs:allow-write", allow = ["$APPDATA/notes/**"] },
+//! ]
 //! ```
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use serde::Deserialize;
-use switchboard_protocol::{Address, Topic};
+use serde::{Deserialize, Serialize};
+use switchboard_protocol::{Address, Name, Topic};
 
 use crate::call::Caller;
+use crate::permission::{Registry, ScopeEntries};
+use crate::scope::{ResolvedScope, ScopeError};
 
 /// Why a capability is not valid.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +98,46 @@ pub enum CapabilityError {
     /// A file in a capabilities folder that is neither `.json` nor `.toml`.
     #[error("capability file `{0}` must end in .json or .toml")]
     UnknownFormat(PathBuf),
+    /// A capability names a permission that no registered plugin declares.
+    #[error("{}capability `{capability}`: unknown permission `{permission}`{}", in_file(.file), known_note(.known))]
+    UnknownPermission {
+        /// The capability's identifier.
+        capability: String,
+        /// The name as written.
+        permission: String,
+        /// The file the capability came from, if any.
+        file: Option<PathBuf>,
+        /// The permissions the named plugin does declare (empty: no such plugin).
+        known: Vec<String>,
+    },
+    /// A scope attached to a permission does not fit the plugin's scope schema, or is
+    /// attached to something that takes none.
+    #[error("{}capability `{capability}`: bad scope for `{permission}`: {reason}", in_file(.file))]
+    BadScope {
+        /// The capability's identifier.
+        capability: String,
+        /// The permission the scope is attached to.
+        permission: String,
+        /// The file the capability came from, if any.
+        file: Option<PathBuf>,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn in_file(file: &Option<PathBuf>) -> String {
+    match file {
+        Some(path) => format!("capability file `{}`: ", path.display()),
+        None => String::new(),
+    }
+}
+
+fn known_note(known: &[String]) -> String {
+    if known.is_empty() {
+        " (no registered plugin declares it; is the plugin added to the app?)".to_owned()
+    } else {
+        format!(" (the plugin declares: {})", known.join(", "))
+    }
 }
 
 /// A permission pattern, parsed: matches calls `(address, method)`, and topics to listen
@@ -294,7 +349,144 @@ pub struct Capability {
     #[serde(default)]
     iframes: bool,
     #[serde(default)]
-    permissions: Vec<String>,
+    permissions: Vec<Grant>,
+    #[serde(skip)]
+    file: Option<PathBuf>,
+}
+
+/// One entry of a capability's `permissions`: a pattern (`cmd:greet`, `plugin:fs.*`,
+/// `event:chat/*`) or a plugin's permission by name (`fs:allow-read`), with optional scope
+/// entries for the latter. In files it is a string, or an object with `identifier`, `allow`
+/// and `deny`.
+///
+/// ```
+/// use switchboard::{Capability, Grant};
+/// let cap = Capability::new("main")
+///     .windows(["main"])
+///     .allow(["fs:default"])
+///     .grant(Grant::new("fs:allow-write").allow_scope("$APPDATA/notes/**").deny_scope("$APPDATA/notes/.git/**"));
+/// assert_eq!(cap.grants().len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "GrantRepr", into = "GrantRepr")]
+pub struct Grant {
+    identifier: String,
+    scope: ScopeEntries,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum GrantRepr {
+    Name(String),
+    Scoped(ScopedRepr),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopedRepr {
+    identifier: String,
+    #[serde(default)]
+    allow: Vec<serde_json::Value>,
+    #[serde(default)]
+    deny: Vec<serde_json::Value>,
+}
+
+impl From<GrantRepr> for Grant {
+    fn from(repr: GrantRepr) -> Self {
+        match repr {
+            GrantRepr::Name(identifier) => Grant::new(identifier),
+            GrantRepr::Scoped(s) => Grant {
+                identifier: s.identifier,
+                scope: ScopeEntries {
+                    allow: s.allow,
+                    deny: s.deny,
+                },
+            },
+        }
+    }
+}
+
+impl From<Grant> for GrantRepr {
+    fn from(grant: Grant) -> Self {
+        if grant.scope.is_empty() {
+            GrantRepr::Name(grant.identifier)
+        } else {
+            GrantRepr::Scoped(ScopedRepr {
+                identifier: grant.identifier,
+                allow: grant.scope.allow,
+                deny: grant.scope.deny,
+            })
+        }
+    }
+}
+
+impl Grant {
+    /// Grant a pattern or a plugin's permission, without a scope of its own.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Grant {
+            identifier: identifier.into(),
+            scope: ScopeEntries::default(),
+        }
+    }
+
+    /// Add a scope entry the grant allows, in the plugin's entry format (for fs a path
+    /// pattern such as `"$APPDATA/**"`).
+    pub fn allow_scope(mut self, entry: impl Serialize) -> Self {
+        self.scope
+            .allow
+            .push(serde_json::to_value(entry).unwrap_or(serde_json::Value::Null));
+        self
+    }
+
+    /// Add a scope entry the grant refuses (deny wins over every allow).
+    pub fn deny_scope(mut self, entry: impl Serialize) -> Self {
+        self.scope
+            .deny
+            .push(serde_json::to_value(entry).unwrap_or(serde_json::Value::Null));
+        self
+    }
+
+    /// The pattern or permission name.
+    pub fn identifier(&self) -> &str {
+        &self.identifier
+    }
+
+    /// The scope entries attached.
+    pub fn scope(&self) -> &ScopeEntries {
+        &self.scope
+    }
+}
+
+impl From<&str> for Grant {
+    fn from(text: &str) -> Self {
+        Grant::new(text)
+    }
+}
+
+impl From<String> for Grant {
+    fn from(text: String) -> Self {
+        Grant::new(text)
+    }
+}
+
+/// What a capability's entry names, by its syntax.
+enum GrantKind {
+    Pattern(Permission),
+    /// `<plugin>:<name>`, resolved against the registry when the app is built.
+    Plugin,
+}
+
+const PATTERN_PREFIXES: &[&str] = &["cmd", "plugin", "window", "event", "emit"];
+
+fn grant_kind(text: &str) -> Result<GrantKind, String> {
+    if let Some((plugin, name)) = text.split_once(':') {
+        if !PATTERN_PREFIXES.contains(&plugin) {
+            Name::new(plugin).map_err(|e| format!("plugin name: {e}"))?;
+            Name::new(name).map_err(|e| format!("permission name: {e}"))?;
+            return Ok(GrantKind::Plugin);
+        }
+    }
+    Permission::parse(text).map(GrantKind::Pattern)
 }
 
 impl Capability {
@@ -307,6 +499,7 @@ impl Capability {
             origins: Vec::new(),
             iframes: false,
             permissions: Vec::new(),
+            file: None,
         }
     }
 
@@ -339,11 +532,28 @@ impl Capability {
         self
     }
 
-    /// Grant these permission patterns (checked when the app is built).
+    /// Grant these permission patterns or plugin permissions by name (checked when the app
+    /// is built).
     pub fn allow<I: IntoIterator<Item = S>, S: Into<String>>(mut self, permissions: I) -> Self {
         self.permissions
-            .extend(permissions.into_iter().map(Into::into));
+            .extend(permissions.into_iter().map(|p| Grant::new(p)));
         self
+    }
+
+    /// Grant one entry, possibly with a scope ([`Grant::allow_scope`]).
+    pub fn grant(mut self, grant: impl Into<Grant>) -> Self {
+        self.permissions.push(grant.into());
+        self
+    }
+
+    /// The entries granted, as written.
+    pub fn grants(&self) -> &[Grant] {
+        &self.permissions
+    }
+
+    /// The file the capability was read from, if any.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     /// Read one capability from a `.json` or `.toml` file.
@@ -353,7 +563,7 @@ impl Capability {
             path: path.to_owned(),
             source,
         })?;
-        let parsed: Capability = match path.extension().and_then(|e| e.to_str()) {
+        let mut parsed: Capability = match path.extension().and_then(|e| e.to_str()) {
             Some("json") => serde_json::from_str(&text).map_err(|e| e.to_string()),
             Some("toml") => toml::from_str(&text).map_err(|e| e.to_string()),
             _ => return Err(CapabilityError::UnknownFormat(path.to_owned())),
@@ -362,7 +572,8 @@ impl Capability {
             path: path.to_owned(),
             message,
         })?;
-        parsed.compile().map_err(|e| match e {
+        parsed.file = Some(path.to_owned());
+        parsed.check_syntax().map_err(|e| match e {
             CapabilityError::BadPermission {
                 capability,
                 pattern,
@@ -397,29 +608,116 @@ impl Capability {
         paths.iter().map(Capability::from_file).collect()
     }
 
-    /// Check the patterns and turn them into a [`CompiledCapability`].
-    pub(crate) fn compile(&self) -> Result<CompiledCapability, CapabilityError> {
+    /// Check the entries' syntax (patterns parse, names look like `<plugin>:<name>`).
+    fn check_syntax(&self) -> Result<(), CapabilityError> {
         if self.windows.is_empty() {
             return Err(CapabilityError::NoWindows(self.identifier.clone()));
         }
-        let permissions = self
-            .permissions
-            .iter()
-            .map(|p| {
-                Permission::parse(p).map_err(|reason| CapabilityError::BadPermission {
+        for grant in &self.permissions {
+            let kind =
+                grant_kind(&grant.identifier).map_err(|reason| CapabilityError::BadPermission {
                     capability: self.identifier.clone(),
-                    pattern: p.clone(),
+                    pattern: grant.identifier.clone(),
                     reason,
-                })
-            })
-            .collect::<Result<_, _>>()?;
+                })?;
+            if matches!(kind, GrantKind::Pattern(_)) && !grant.scope.is_empty() {
+                return Err(self.bad_scope(
+                    grant,
+                    "a scope attaches to a plugin's permission (like `fs:allow-read`), not to a pattern".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn bad_scope(&self, grant: &Grant, reason: String) -> CapabilityError {
+        CapabilityError::BadScope {
+            capability: self.identifier.clone(),
+            permission: grant.identifier.clone(),
+            file: self.file.clone(),
+            reason,
+        }
+    }
+
+    /// Check the entries and resolve plugin permissions against `registry`.
+    pub(crate) fn compile(
+        &self,
+        registry: &Registry,
+    ) -> Result<CompiledCapability, CapabilityError> {
+        self.check_syntax()?;
+        let mut items = Vec::new();
+        for grant in &self.permissions {
+            match grant_kind(&grant.identifier) {
+                Ok(GrantKind::Pattern(pattern)) => items.push(GrantItem {
+                    pattern,
+                    via: Arc::from(grant.identifier.as_str()),
+                    scope: None,
+                }),
+                Ok(GrantKind::Plugin) => {
+                    let Some(def) = registry.get(&grant.identifier) else {
+                        let plugin = grant.identifier.split(':').next().unwrap_or_default();
+                        return Err(CapabilityError::UnknownPermission {
+                            capability: self.identifier.clone(),
+                            permission: grant.identifier.clone(),
+                            file: self.file.clone(),
+                            known: registry
+                                .names_of(plugin)
+                                .into_iter()
+                                .map(str::to_owned)
+                                .collect(),
+                        });
+                    };
+                    if !grant.scope.is_empty() {
+                        let Some(schema) = registry.plugin_schema(def.plugin()) else {
+                            return Err(self.bad_scope(
+                                grant,
+                                format!("plugin `{}` declares no scope", def.plugin()),
+                            ));
+                        };
+                        schema
+                            .validate(&grant.scope.allow, &grant.scope.deny)
+                            .map_err(|e: ScopeError| self.bad_scope(grant, e.message))?;
+                    }
+                    for included in registry.closure(def.identifier()) {
+                        let mut scope = grant.scope.clone();
+                        scope.allow.extend(included.scope().allow.iter().cloned());
+                        scope.deny.extend(included.scope().deny.iter().cloned());
+                        let scope = Arc::new(scope);
+                        let via: Arc<str> = Arc::from(included.identifier());
+                        for pattern in included.compiled_patterns() {
+                            items.push(GrantItem {
+                                pattern: pattern.clone(),
+                                via: Arc::clone(&via),
+                                scope: Some(Arc::clone(&scope)),
+                            });
+                        }
+                    }
+                }
+                Err(reason) => {
+                    return Err(CapabilityError::BadPermission {
+                        capability: self.identifier.clone(),
+                        pattern: grant.identifier.clone(),
+                        reason,
+                    })
+                }
+            }
+        }
         Ok(CompiledCapability {
             windows: self.windows.clone(),
             origins: self.origins.clone(),
             iframes: self.iframes,
-            permissions,
+            items,
         })
     }
+}
+
+/// One granted pattern, the name it was granted under (`fs:allow-read`, or the pattern
+/// itself), and the scope entries that came with it.
+#[derive(Debug, Clone)]
+pub(crate) struct GrantItem {
+    pattern: Permission,
+    via: Arc<str>,
+    scope: Option<Arc<ScopeEntries>>,
 }
 
 #[derive(Debug, Clone)]
@@ -427,7 +725,7 @@ pub(crate) struct CompiledCapability {
     windows: Vec<String>,
     origins: Vec<String>,
     iframes: bool,
-    permissions: Vec<Permission>,
+    items: Vec<GrantItem>,
 }
 
 impl CompiledCapability {
@@ -449,7 +747,7 @@ impl CompiledCapability {
 /// The permissions one caller holds, resolved once per session.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Grants {
-    permissions: Vec<Permission>,
+    items: Vec<GrantItem>,
 }
 
 impl Grants {
@@ -458,36 +756,76 @@ impl Grants {
         caller: &Caller,
         local_origins: &[String],
     ) -> Self {
-        let mut permissions: Vec<Permission> = Vec::new();
+        let mut items: Vec<GrantItem> = Vec::new();
         for cap in capabilities
             .iter()
             .filter(|c| c.applies_to(caller, local_origins))
         {
-            for p in &cap.permissions {
-                if !permissions.contains(p) {
-                    permissions.push(p.clone());
+            for item in &cap.items {
+                let same = |i: &GrantItem| {
+                    i.pattern == item.pattern && i.via == item.via && i.scope == item.scope
+                };
+                if !items.iter().any(same) {
+                    items.push(item.clone());
                 }
             }
         }
-        Grants { permissions }
+        Grants { items }
     }
 
     pub(crate) fn allows_call(&self, address: &Address, method: &str) -> bool {
-        self.permissions
+        self.items
             .iter()
-            .any(|p| p.allows_call(address, method))
+            .any(|i| i.pattern.allows_call(address, method))
     }
 
     pub(crate) fn allows_listen(&self, topic: &Topic) -> bool {
-        self.permissions.iter().any(|p| p.allows_listen(topic))
+        self.items.iter().any(|i| i.pattern.allows_listen(topic))
     }
 
     pub(crate) fn allows_emit(&self, topic: &Topic) -> bool {
-        self.permissions.iter().any(|p| p.allows_emit(topic))
+        self.items.iter().any(|i| i.pattern.allows_emit(topic))
     }
 
     pub(crate) fn patterns(&self) -> Vec<String> {
-        self.permissions.iter().map(|p| p.text.clone()).collect()
+        let mut out: Vec<String> = Vec::new();
+        for i in &self.items {
+            if !out.iter().any(|p| p == i.pattern.as_str()) {
+                out.push(i.pattern.text.clone());
+            }
+        }
+        out
+    }
+
+    /// The scope of a call to a scoped plugin: the entries of every grant that allows it
+    /// (a grant without a scope adds none), and the names they were granted under.
+    pub(crate) fn scope_for(
+        &self,
+        schema: &Arc<dyn crate::scope::ErasedSchema>,
+        address: &Address,
+        method: &str,
+    ) -> Result<ResolvedScope, ScopeError> {
+        let mut names: Vec<String> = Vec::new();
+        let mut allow = Vec::new();
+        let mut deny = Vec::new();
+        let mut seen: Vec<&Arc<ScopeEntries>> = Vec::new();
+        for item in self
+            .items
+            .iter()
+            .filter(|i| i.pattern.allows_call(address, method))
+        {
+            if !names.iter().any(|n| **n == *item.via) {
+                names.push(item.via.to_string());
+            }
+            if let Some(scope) = &item.scope {
+                if !seen.iter().any(|s| Arc::ptr_eq(s, scope)) {
+                    seen.push(scope);
+                    allow.extend(scope.allow.iter().cloned());
+                    deny.extend(scope.deny.iter().cloned());
+                }
+            }
+        }
+        ResolvedScope::new(Arc::clone(schema), names, &allow, &deny)
     }
 }
 
@@ -504,7 +842,7 @@ mod tests {
     }
 
     fn grants(cap: Capability, c: &Caller) -> Grants {
-        Grants::resolve(&[cap.compile().unwrap()], c, &local())
+        Grants::resolve(&[cap.compile(&Registry::default()).unwrap()], c, &local())
     }
 
     #[test]
@@ -606,7 +944,7 @@ mod tests {
         let err = Capability::new("x")
             .windows(["main"])
             .allow(["cmd:a b"])
-            .compile()
+            .compile(&Registry::default())
             .unwrap_err();
         assert!(
             err.to_string().contains("invalid permission `cmd:a b`"),

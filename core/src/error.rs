@@ -33,6 +33,9 @@ pub enum Error {
     /// A capability (in code or in a file) is not valid.
     #[error(transparent)]
     Capability(#[from] crate::capability::CapabilityError),
+    /// A plugin's permission declarations are not valid.
+    #[error(transparent)]
+    Permission(#[from] crate::permission::PermissionError),
     /// A value could not be encoded as a payload.
     #[error("could not encode the value: {0}")]
     Encode(String),

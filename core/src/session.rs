@@ -32,6 +32,7 @@ use crate::capability::{reserved_prefix, Grants};
 use crate::error::{actor_failed, panic_message, wire, Closed};
 use crate::event::Publisher;
 use crate::reply::Reply;
+use crate::scope::{OutOfScope, ResolvedScope};
 use crate::stream::CreditGate;
 
 /// Where host→client frames go (events, stream items, stream ends). Implemented by the
@@ -70,6 +71,8 @@ pub(crate) struct SessionInner {
     outbound: Arc<dyn Outbound>,
     grants: Grants,
     state: Mutex<SessionState>,
+    /// Resolved scopes of scoped plugins' methods, made on first use.
+    scopes: Mutex<HashMap<(Address, String), Result<ResolvedScope, String>>>,
 }
 
 impl SessionInner {
@@ -186,6 +189,7 @@ impl Session {
                 outbound,
                 grants,
                 state: Mutex::new(SessionState::default()),
+                scopes: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -366,6 +370,55 @@ impl Session {
         )
     }
 
+    /// The caller's scope for `method` of the scoped plugin at `to`, resolved once.
+    fn scope(
+        &self,
+        schema: &Arc<dyn crate::scope::ErasedSchema>,
+        to: &Address,
+        method: &str,
+    ) -> Result<ResolvedScope, String> {
+        let key = (to.clone(), method.to_owned());
+        let mut scopes = self.inner.scopes.lock().unwrap_or_else(|p| p.into_inner());
+        scopes
+            .entry(key)
+            .or_insert_with(|| {
+                self.inner
+                    .grants
+                    .scope_for(schema, to, method)
+                    .map_err(|e| e.message)
+            })
+            .clone()
+    }
+
+    /// `forbidden` for a call outside its scope: names the permissions that granted the
+    /// call, the scope, and what fell outside it (also as typed `data`).
+    fn out_of_scope(&self, permission: &str, scope: &ResolvedScope, reason: &str) -> WireError {
+        let granted = scope
+            .permissions()
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let error = wire(
+            ErrorCode::Forbidden,
+            format!(
+                "window `{}` (origin {}): `{permission}` is outside the scope of {granted}: {reason}; the scope is {}",
+                self.inner.caller.window,
+                self.inner.caller.origin,
+                scope.text()
+            ),
+        );
+        let data = OutOfScope {
+            permissions: scope.permissions(),
+            scope: scope.text(),
+            reason,
+        };
+        match switchboard_protocol::payload::to_bytes(&data) {
+            Ok(bytes) => error.with_data(bytes),
+            Err(_) => error,
+        }
+    }
+
     fn subscribe(&self, id: RequestId, topic: Topic) -> Bytes {
         if !self.inner.grants.allows_listen(&topic) {
             return response(id, Err(self.forbidden(&format!("event:{topic}"))));
@@ -487,6 +540,44 @@ impl Session {
                 }
             },
         };
+        let mut call = Call {
+            app: app.clone(),
+            caller: Arc::clone(&self.inner.caller),
+            target: to.clone(),
+            method,
+            id,
+            payload,
+            scope: None,
+        };
+        if let Some(schema) = app.scope_schema(&to) {
+            let permission = format!("{to}.{}", call.method);
+            let scope = match self.scope(schema, &to, &call.method) {
+                Ok(scope) => scope,
+                Err(reason) => {
+                    tracing::debug!(%permission, %reason, "scope does not resolve");
+                    return Some(response(
+                        id,
+                        Err(wire(
+                            ErrorCode::Forbidden,
+                            format!(
+                                "window `{}` (origin {}): the scope of `{permission}` does not resolve: {reason}",
+                                self.inner.caller.window, self.inner.caller.origin
+                            ),
+                        )),
+                    ));
+                }
+            };
+            let (checked, result) = scope.check(call).await;
+            call = checked;
+            if let Err(e) = result {
+                tracing::debug!(%permission, reason = %e, "outside the scope");
+                return Some(response(
+                    id,
+                    Err(self.out_of_scope(&permission, &scope, &e.message)),
+                ));
+            }
+            call.scope = Some(scope);
+        }
         let (abort, registration) = AbortHandle::new_pair();
         {
             let mut state = self.inner.lock();
@@ -522,14 +613,6 @@ impl Session {
         let guard = PendingGuard {
             session: Arc::clone(&self.inner),
             id,
-        };
-        let call = Call {
-            app: app.clone(),
-            caller: Arc::clone(&self.inner.caller),
-            target: to.clone(),
-            method,
-            id,
-            payload,
         };
         let deadline = deadline_ms.map(|ms| received + Duration::from_millis(ms));
         let work = Abortable::new(dispatch(route, call), registration);
