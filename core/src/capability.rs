@@ -678,12 +678,13 @@ impl Capability {
                             .validate(&grant.scope.allow, &grant.scope.deny)
                             .map_err(|e: ScopeError| self.bad_scope(grant, e.message))?;
                     }
-                    for included in registry.closure(def.identifier()) {
+                    for (included, builtin) in registry.closure(def.identifier()) {
                         let mut scope = grant.scope.clone();
-                        scope.allow.extend(included.scope().allow.iter().cloned());
-                        scope.deny.extend(included.scope().deny.iter().cloned());
+                        scope.allow.extend(builtin.allow);
+                        scope.deny.extend(builtin.deny);
                         let scope = Arc::new(scope);
-                        let via: Arc<str> = Arc::from(included.identifier());
+                        // named as the capability granted it: that is what its author wrote
+                        let via: Arc<str> = Arc::from(grant.identifier.as_str());
                         for pattern in included.compiled_patterns() {
                             items.push(GrantItem {
                                 pattern: pattern.clone(),

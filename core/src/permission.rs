@@ -55,7 +55,7 @@
 //! [`AppBuilder::permissions`]: crate::AppBuilder::permissions
 //! [`AppHandle::permissions`]: crate::AppHandle::permissions
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -543,21 +543,36 @@ impl Registry {
         self.defs.get(identifier)
     }
 
-    /// `identifier` and everything it includes, each once (cycles are harmless).
-    pub(crate) fn closure(&self, identifier: &str) -> Vec<&PermissionDef> {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![identifier.to_owned()];
+    /// `identifier` and everything it includes, each with the built-in scope entries of the
+    /// permissions on the way to it (a scope flows down to what a permission includes). A
+    /// permission reached by two ways comes twice, with each way's scope; cycles stop.
+    pub(crate) fn closure(&self, identifier: &str) -> Vec<(&PermissionDef, ScopeEntries)> {
         let mut out = Vec::new();
-        while let Some(id) = stack.pop() {
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            if let Some(def) = self.defs.get(&id) {
-                stack.extend(def.includes.iter().rev().cloned());
-                out.push(def);
-            }
-        }
+        let mut path = Vec::new();
+        self.walk(identifier, ScopeEntries::default(), &mut path, &mut out);
         out
+    }
+
+    fn walk<'a>(
+        &'a self,
+        id: &str,
+        inherited: ScopeEntries,
+        path: &mut Vec<String>,
+        out: &mut Vec<(&'a PermissionDef, ScopeEntries)>,
+    ) {
+        if path.iter().any(|p| p == id) {
+            return;
+        }
+        let Some(def) = self.defs.get(id) else { return };
+        let mut scope = inherited;
+        scope.allow.extend(def.scope.allow.iter().cloned());
+        scope.deny.extend(def.scope.deny.iter().cloned());
+        path.push(id.to_owned());
+        for included in &def.includes {
+            self.walk(included, scope.clone(), path, out);
+        }
+        path.pop();
+        out.push((def, scope));
     }
 
     pub(crate) fn plugin_schema(&self, plugin: &str) -> Option<&Arc<dyn ErasedSchema>> {

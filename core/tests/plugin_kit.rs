@@ -167,9 +167,10 @@ impl LibraryPlugin {
                     .methods(["count"]),
             )
             .permission(
+                // a built-in scope flows down to what the permission includes
                 PermissionDef::new("allow-shelve-poetry")
                     .description("Shelve books on the poetry shelf.")
-                    .methods(["shelve"])
+                    .includes(["allow-shelve"])
                     .scope_allow("poetry"),
             )
             .permission(
@@ -523,7 +524,7 @@ fn every_permission_of_every_plugin_is_listed() {
     );
     let table = switchboard::permission::markdown_table(app.permissions());
     assert!(
-        table.contains("| `library:allow-shelve-poetry` | Shelve books on the poetry shelf. | `plugin:library.shelve`, scope `poetry` |"),
+        table.contains("| `library:allow-shelve-poetry` | Shelve books on the poetry shelf. | includes `library:allow-shelve`, scope `poetry` |"),
         "{table}"
     );
 }
