@@ -1,0 +1,1 @@
+//! Persistent key-value stores for Switchboard pages (work in progress).
