@@ -539,9 +539,12 @@ mod tests {
         }
     }
 
+    /// One session the test's connector opened: origin, top frame, queue, closed flag.
+    type OpenedSession = (String, bool, Arc<Outbox>, Arc<AtomicBool>);
+
     #[derive(Default)]
     struct Opened {
-        log: Mutex<Vec<(String, bool, Arc<Outbox>, Arc<AtomicBool>)>>,
+        log: Mutex<Vec<OpenedSession>>,
     }
 
     fn request_frame(id: u64) -> Vec<u8> {
