@@ -47,7 +47,7 @@ pub use error::{ErrorCode, IntoWireError, WireError};
 pub use frame::*;
 pub use limits::Limits;
 pub use payload::PayloadError;
-pub use scan::scan;
+pub use scan::{scan, scan_with};
 
 /// The README's example, compiled as a doc test.
 #[cfg(doctest)]
