@@ -28,6 +28,10 @@ pub fn batch(frames: &[Bytes]) -> Vec<u8> {
 /// Splits a batch into its frames' bytes (slices of `bytes`, not copies). The frames
 /// themselves are not decoded: pass each to [`Frame::decode`](crate::Frame::decode).
 ///
+/// A batch of `len` bytes may hold at most 1,024 + `len` / 16 frames (PROTOCOL.md §7;
+/// every real frame is 17 bytes or more): more is [`DecodeError::TooMany`] (`too_large`),
+/// which keeps the returned list within twice the batch's size.
+///
 /// ```
 /// use bytes::Bytes;
 /// use switchboard_protocol::{unbatch, DecodeError, Limits};
