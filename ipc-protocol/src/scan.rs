@@ -186,7 +186,6 @@ pub fn scan_with(bytes: &[u8], limits: &Limits) -> Result<usize, DecodeError> {
 }
 
 /// What [`walk`] refuses beyond the structure itself.
-#[derive(Clone, Copy)]
 struct Bounds {
     max_depth: usize,
     max_values: u64,
@@ -197,15 +196,15 @@ fn walk(bytes: &[u8], bounds: Bounds) -> Result<usize, DecodeError> {
     let mut pos = 0usize;
     // Values known to be in the input: the outermost one, plus every value each container
     // read so far declares (the scan fails unless each is there).
-    let mut counted = 1u64;
-    if bounds.max_values == 0 {
+    let mut counted = Counted { bounds, values: 1 };
+    if counted.bounds.max_values == 0 {
         return Err(DecodeError::TooManyValues { max: 0 });
     }
     // Scalars, by far the most common values, need no stack.
     let values = match header(bytes, &mut pos)? {
         Header::Scalar { len } => return scalar_end(bytes, pos, len, 0),
         Header::Container { values, map } => {
-            container(bytes, pos, values, map, 0, &bounds, &mut counted, 0)?;
+            counted.container(bytes, pos, values, map, 0, 0)?;
             values
         }
     };
@@ -220,16 +219,7 @@ fn walk(bytes: &[u8], bounds: Bounds) -> Result<usize, DecodeError> {
         match header(bytes, &mut pos)? {
             Header::Scalar { len } => pos = scalar_end(bytes, pos, len, at)?,
             Header::Container { values, map } => {
-                container(
-                    bytes,
-                    pos,
-                    values,
-                    map,
-                    open.len(),
-                    &bounds,
-                    &mut counted,
-                    at,
-                )?;
+                counted.container(bytes, pos, values, map, open.len(), at)?;
                 if values > 0 {
                     open.push(values);
                     continue;
@@ -266,48 +256,55 @@ fn scalar_end(bytes: &[u8], pos: usize, len: u64, at: usize) -> Result<usize, De
     Ok(pos + len as usize)
 }
 
-/// Checks a container header: one more level allowed, at least one byte left per value,
-/// the map's entries and the running count of values within their limits.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn container(
-    bytes: &[u8],
-    pos: usize,
+/// The bounds of one walk, and the values it has counted so far.
+struct Counted {
+    bounds: Bounds,
     values: u64,
-    map: bool,
-    depth: usize,
-    bounds: &Bounds,
-    counted: &mut u64,
-    at: usize,
-) -> Result<(), DecodeError> {
-    if depth >= bounds.max_depth {
-        return Err(DecodeError::TooDeep {
-            max: bounds.max_depth,
-        });
+}
+
+impl Counted {
+    /// Checks a container header: one more level allowed, at least one byte left per
+    /// value, the map's entries and the running count of values within their limits.
+    #[inline]
+    fn container(
+        &mut self,
+        bytes: &[u8],
+        pos: usize,
+        values: u64,
+        map: bool,
+        depth: usize,
+        at: usize,
+    ) -> Result<(), DecodeError> {
+        let bounds = &self.bounds;
+        if depth >= bounds.max_depth {
+            return Err(DecodeError::TooDeep {
+                max: bounds.max_depth,
+            });
+        }
+        let available = bytes.len() - pos;
+        if values > available as u64 {
+            return Err(DecodeError::LengthPastEnd {
+                declared: values,
+                available,
+                at,
+            });
+        }
+        if map && values / 2 > bounds.max_map_entries {
+            return Err(DecodeError::TooManyEntries {
+                entries: values / 2,
+                max: usize::try_from(bounds.max_map_entries).unwrap_or(usize::MAX),
+                at,
+            });
+        }
+        // `values` is at most the input's length, so this cannot overflow
+        self.values += values;
+        if self.values > bounds.max_values {
+            return Err(DecodeError::TooManyValues {
+                max: usize::try_from(bounds.max_values).unwrap_or(usize::MAX),
+            });
+        }
+        Ok(())
     }
-    let available = bytes.len() - pos;
-    if values > available as u64 {
-        return Err(DecodeError::LengthPastEnd {
-            declared: values,
-            available,
-            at,
-        });
-    }
-    if map && values / 2 > bounds.max_map_entries {
-        return Err(DecodeError::TooManyEntries {
-            entries: values / 2,
-            max: usize::try_from(bounds.max_map_entries).unwrap_or(usize::MAX),
-            at,
-        });
-    }
-    // `values` is at most the input's length, so this cannot overflow
-    *counted += values;
-    if *counted > bounds.max_values {
-        return Err(DecodeError::TooManyValues {
-            max: usize::try_from(bounds.max_values).unwrap_or(usize::MAX),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
