@@ -68,6 +68,7 @@ pub mod client;
 pub mod command;
 mod error;
 pub mod event;
+pub mod handle;
 pub mod reply;
 pub mod runtime;
 pub mod session;
@@ -171,6 +172,9 @@ macro_rules! args {
 pub mod __private {
     pub use crate::call::{Args, CommandArg};
     pub use crate::command::{ArgMeta, Command, HandlerMeta};
+    pub use crate::handle::{
+        ArgProbe, ArgsWriter, DecodeReply, EncodeArg, NoDecodeReply, NoEncodeArg, ReplyProbe,
+    };
     pub use crate::reply::{
         app_error, DisplayMessage, ErrorMessage, IntoReply, PlainMessage, Reply,
     };
