@@ -447,17 +447,18 @@ fn hook(method: &syn::ImplItemFn, name: &str) -> syn::Result<TokenStream2> {
         ));
     }
     let ident = &sig.ident;
-    let call =
-        match sig.inputs.len() {
-            1 => quote!({ let _ = __cx; self.#ident() }),
-            2 => quote!(self.#ident(__cx)),
-            _ => return Err(syn::Error::new(
+    let call = match sig.inputs.len() {
+        1 => quote!({ let _ = __cx; self.#ident() }),
+        2 => quote!(self.#ident(__cx)),
+        _ => {
+            return Err(syn::Error::new(
                 sig.inputs.span(),
                 format!(
                     "a `{name}` hook takes at most one argument, a `&switchboard::actor::Context`"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let awaited = if sig.asyncness.is_some() {
         quote!(.await)
     } else {
