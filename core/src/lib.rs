@@ -59,6 +59,8 @@
 
 extern crate self as switchboard;
 
+#[cfg(feature = "actix")]
+pub mod actix;
 pub mod actor;
 pub mod app;
 pub mod bindings;
