@@ -295,12 +295,7 @@ async fn measure_actix_adapter_against_a_native_actor() {
         .unwrap();
     let native = app.test_client("main");
     let actix = f.app.test_client("main");
-    for (name, client, to) in [
-        ("native", &native, "native"),
-        ("actix", &actix, "counter"),
-        ("native", &native, "native"),
-        ("actix", &actix, "counter"),
-    ] {
+    async fn p50_p99(client: switchboard::Client, to: &'static str) -> (f64, f64) {
         let mut samples = Vec::with_capacity(N);
         for _ in 0..N {
             let start = Instant::now();
@@ -308,10 +303,21 @@ async fn measure_actix_adapter_against_a_native_actor() {
             samples.push(start.elapsed());
         }
         samples.sort();
-        println!(
-            "{name:<7} p50 {:>6.2} µs  p99 {:>7.2} µs",
+        (
             samples[N / 2].as_secs_f64() * 1e6,
-            samples[N * 99 / 100].as_secs_f64() * 1e6
-        );
+            samples[N * 99 / 100].as_secs_f64() * 1e6,
+        )
+    }
+    for round in 0..2 {
+        for (name, client, to) in [("native", &native, "native"), ("actix", &actix, "counter")] {
+            // the caller on a worker of the bus's runtime, then on a thread of its own (as
+            // the UI thread is)
+            let on_worker = tokio::spawn(p50_p99(client.clone(), to)).await.unwrap();
+            let outside = p50_p99(client.clone(), to).await;
+            println!(
+                "round {round} {name:<7} caller on a worker: p50 {:>6.2} µs p99 {:>7.2} µs | caller on its own thread: p50 {:>6.2} µs p99 {:>7.2} µs",
+                on_worker.0, on_worker.1, outside.0, outside.1
+            );
+        }
     }
 }
