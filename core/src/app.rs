@@ -14,7 +14,7 @@ use crate::call::Caller;
 use crate::capability::{Capability, CompiledCapability, Grants};
 use crate::command::{Command, Commands, HandlerFn, HandlerMeta};
 use crate::error::Error;
-use crate::event::{Event, EventBus, ListenerId};
+use crate::event::{Event, EventBus, ListenerId, Publisher};
 use crate::runtime::{HeadlessRuntime, Runtime};
 use crate::session::{Outbound, Session, SessionInner};
 use crate::state::{State, StateMap};
@@ -23,14 +23,20 @@ use crate::window::{Window, WindowEvent, WindowSpec};
 /// Calls an actor's mailbox holds before answering `busy`, by default.
 pub const DEFAULT_MAILBOX: usize = 1024;
 
+/// Requests a session may have unanswered before it is answered `busy`, by default.
+pub const DEFAULT_MAX_PENDING: usize = 1024;
+
+/// Topics one session may be subscribed to at once, by default; one more `subscribe` is
+/// answered `busy` until the session unsubscribes from one (see
+/// [`AppBuilder::max_subscriptions`]).
+pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 1024;
+
 /// Origins that count as the app's own pages by default (capabilities without `origins`
-/// apply to these only).
-pub const DEFAULT_LOCAL_ORIGINS: &[&str] = &[
-    "app://localhost",
-    "switchboard://localhost",
-    "http://switchboard.localhost",
-    "https://switchboard.localhost",
-];
+/// apply to these only): the embedded frontend's origin on Linux and macOS, which the
+/// in-process test client also uses. A runtime replaces them with the origins it really
+/// serves pages from ([`AppBuilder::local_origins`]); the bridge's own scheme serves no
+/// page, so it is never among them.
+pub const DEFAULT_LOCAL_ORIGINS: &[&str] = &["app://localhost"];
 
 /// Where the router sends a call.
 #[derive(Clone)]
@@ -52,6 +58,7 @@ pub(crate) struct AppInner {
     runtime: Arc<dyn Runtime>,
     pub(crate) limits: Limits,
     pub(crate) max_pending: usize,
+    pub(crate) max_subscriptions: usize,
 }
 
 /// A cheap, cloneable handle on the app: emit and listen from Rust, open and drive
@@ -108,7 +115,9 @@ impl AppHandle {
     pub fn emit<T: Serialize + ?Sized>(&self, topic_name: &str, value: &T) -> Result<(), Error> {
         let topic = topic(topic_name)?;
         let bytes = payload::to_bytes(value).map_err(|e| Error::Encode(e.to_string()))?;
-        self.inner.events.publish(&topic, bytes, None, None);
+        self.inner
+            .events
+            .publish(&topic, bytes, Publisher::App, None);
         if let Some(label) = topic_name
             .strip_prefix("window/")
             .and_then(|rest| rest.strip_suffix("/destroyed"))
@@ -132,12 +141,13 @@ impl AppHandle {
         let bytes = payload::to_bytes(value).map_err(|e| Error::Encode(e.to_string()))?;
         self.inner
             .events
-            .publish(&topic, bytes, None, Some(&window));
+            .publish(&topic, bytes, Publisher::App, Some(&window));
         Ok(())
     }
 
     /// Call `listener` with every event published on `topic` (on the publisher's thread,
-    /// in order; keep it short, or hand the event to a task).
+    /// in order; keep it short, or hand the event to a task). [`Event::publisher`] says who
+    /// published it: the app, or a page with its window, origin and frame.
     pub fn listen(
         &self,
         topic_name: &str,
@@ -273,6 +283,21 @@ impl AppHandle {
     pub fn test_client(&self, window: &str) -> crate::client::Client {
         crate::client::Client::new(self, Caller::new(window, "app://localhost"))
     }
+
+    /// An in-process client that the runtime would have stamped as `caller` (a remote
+    /// origin, an iframe): it gets the grants that caller gets.
+    ///
+    /// ```
+    /// use switchboard::{App, Caller};
+    /// let app = App::builder().build().unwrap();
+    /// let mut caller = Caller::new("main", "https://docs.example");
+    /// caller.top_frame = false;
+    /// let client = app.test_client_as(caller);
+    /// assert!(!client.session().caller().top_frame);
+    /// ```
+    pub fn test_client_as(&self, caller: Caller) -> crate::client::Client {
+        crate::client::Client::new(self, caller)
+    }
 }
 
 /// A built app. Cheap to clone; every clone is the same app.
@@ -318,6 +343,11 @@ impl App {
     pub fn test_client(&self, window: &str) -> crate::client::Client {
         self.handle.test_client(window)
     }
+
+    /// See [`AppHandle::test_client_as`].
+    pub fn test_client_as(&self, caller: Caller) -> crate::client::Client {
+        self.handle.test_client_as(caller)
+    }
 }
 
 impl std::ops::Deref for App {
@@ -360,6 +390,7 @@ pub struct AppBuilder {
     windows: Vec<WindowSpec>,
     mailbox: usize,
     max_pending: usize,
+    max_subscriptions: usize,
     limits: Limits,
     errors: Vec<Error>,
 }
@@ -379,7 +410,8 @@ impl Default for AppBuilder {
             runtime: None,
             windows: Vec::new(),
             mailbox: DEFAULT_MAILBOX,
-            max_pending: 1024,
+            max_pending: DEFAULT_MAX_PENDING,
+            max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
             limits: Limits::default(),
             errors: Vec::new(),
         }
@@ -500,6 +532,25 @@ impl AppBuilder {
         self
     }
 
+    /// The app's own origins are exactly `origins` (replacing [`DEFAULT_LOCAL_ORIGINS`]):
+    /// a runtime calls this with the origins it serves pages from.
+    ///
+    /// ```
+    /// let app = switchboard::App::builder()
+    ///     .local_origins(["http://localhost:5173"])
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(app);
+    /// ```
+    pub fn local_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.local_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The runtime that draws windows (default: [`HeadlessRuntime`]).
     pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
         self.runtime = Some(runtime);
@@ -518,9 +569,19 @@ impl AppBuilder {
         self
     }
 
-    /// Requests a session may have unanswered before it is answered `busy` (default 1024).
+    /// Requests a session may have unanswered before it is answered `busy` (default
+    /// [`DEFAULT_MAX_PENDING`]).
     pub fn max_pending(mut self, max: usize) -> Self {
         self.max_pending = max.max(1);
+        self
+    }
+
+    /// Topics a session may be subscribed to at once (default
+    /// [`DEFAULT_MAX_SUBSCRIPTIONS`]). A `subscribe` past the limit is answered `busy`
+    /// (naming the limit) and subscribes nothing; subscribing again to a topic the session
+    /// already holds does not count twice, and unsubscribing frees a place.
+    pub fn max_subscriptions(mut self, max: usize) -> Self {
+        self.max_subscriptions = max.max(1);
         self
     }
 
@@ -567,6 +628,7 @@ impl AppBuilder {
                 runtime,
                 limits: self.limits,
                 max_pending: self.max_pending,
+                max_subscriptions: self.max_subscriptions,
             }),
         };
         for spec in self.windows {

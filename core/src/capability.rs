@@ -2,16 +2,45 @@
 //! Everything is denied unless a capability grants it (PROTOCOL.md §4).
 //!
 //! A capability names the windows it applies to, optionally the origins, and the
-//! permission patterns it grants: `cmd:greet`, `counter.add`, `counter.*`,
-//! `plugin:fs.read`, `window:main.*`, `event:<topic>` (or `event:download/*`), `cmd:*`, `*`.
+//! permission patterns it grants:
+//!
+//! | pattern | grants |
+//! |---|---|
+//! | `cmd:greet`, `cmd:*` | calling a command |
+//! | `counter.add`, `counter.*`, `plugin:fs.read`, `window:main.*` | calling an actor's method |
+//! | `event:<topic>`, `event:download/*` | **listening** (subscribing) to a topic |
+//! | `emit:<topic>`, `emit:chat/*` | **emitting** on a topic |
+//! | `*` | everything above (for tests) |
+//!
+//! Listening and emitting are separate: `event:` never lets a page emit, so a page that may
+//! hear `download/progress` cannot forge it. Topics under the prefixes in
+//! [`RESERVED_TOPIC_PREFIXES`] (`window/`, `app/`, `actor/`) are the host's: no page may
+//! emit them whatever it is granted (not even `*`; the emit is answered `forbidden`), and a
+//! capability that grants `emit:` on one of them does not build. Only Rust
+//! ([`AppHandle::emit`](crate::AppHandle::emit), the runtime's window events) publishes
+//! there, so a listener of `window/main/file_dropped` can trust its payload.
+//!
+//! A `*` may only end a pattern's part (`counter.*`, `editor-*`, `event:chat/*`).
 //! Without `origins`, a capability applies only to the app's own (local) origins, so a
 //! remote page navigated into a window gets nothing unless a capability names its origin.
-//! Iframes get nothing unless the capability says `iframes: true`.
+//! A caller the runtime stamps as an iframe gets nothing unless the capability says
+//! `iframes: true`. What counts as an iframe is the runtime's call: the webview runtime
+//! stamps a caller `top_frame` when its origin is the top document's, so a **same-origin
+//! iframe** (`srcdoc`, `about:blank`, `sandbox="allow-same-origin"`) has the top frame's
+//! grants, and only iframes of other origins (or sandboxed without `allow-same-origin`,
+//! origin `null`) are iframes here. Show untrusted HTML in `<iframe sandbox>` without
+//! `allow-same-origin`.
 //!
 //! Capabilities are declared in code ([`Capability::new`]) or in `capabilities/*.json` /
 //! `*.toml` files ([`Capability::load_dir`]):
 //! ```json
-//! { "identifier": "main-window", "windows": ["main"], "permissions": ["cmd:greet", "counter.*"] }
+//! { "identifier": "main-window", "windows": ["main"],
+//!   "permissions": ["cmd:greet", "counter.*", "event:chat/*", "emit:chat/*"] }
+//! ```
+//! ```toml
+//! identifier = "main-window"
+//! windows = ["main"]
+//! permissions = ["cmd:greet", "event:chat/*", "emit:chat/*"]
 //! ```
 
 use std::fmt;
@@ -61,7 +90,8 @@ pub enum CapabilityError {
     UnknownFormat(PathBuf),
 }
 
-/// A permission pattern, parsed: matches calls `(address, method)` and topics.
+/// A permission pattern, parsed: matches calls `(address, method)`, and topics to listen
+/// to (`event:`) or emit on (`emit:`).
 ///
 /// ```
 /// use switchboard::capability::Permission;
@@ -69,6 +99,14 @@ pub enum CapabilityError {
 /// assert!(p.allows_call(&"counter".parse().unwrap(), "add"));
 /// assert!(!p.allows_call(&"other".parse().unwrap(), "add"));
 /// assert!("counter.a b".parse::<Permission>().is_err());
+///
+/// let listen: Permission = "event:chat/*".parse().unwrap();
+/// assert!(listen.allows_listen(&"chat/room1".parse().unwrap()));
+/// assert!(!listen.allows_emit(&"chat/room1".parse().unwrap()));
+/// let emit: Permission = "emit:chat/*".parse().unwrap();
+/// assert!(emit.allows_emit(&"chat/room1".parse().unwrap()));
+/// // the host's topics cannot be granted to pages
+/// assert!("emit:window/main/*".parse::<Permission>().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permission {
@@ -76,10 +114,34 @@ pub struct Permission {
     kind: PermissionKind,
 }
 
+/// Topic prefixes only the host publishes on: pages can never emit a topic that starts with
+/// one of these, whatever their grants (window events are `window/<label>/<event>`).
+///
+/// ```
+/// use switchboard::capability::{is_reserved_topic, RESERVED_TOPIC_PREFIXES};
+/// assert!(RESERVED_TOPIC_PREFIXES.contains(&"window/"));
+/// assert!(is_reserved_topic(&"window/main/file_dropped".parse().unwrap()));
+/// assert!(!is_reserved_topic(&"chat/room1".parse().unwrap()));
+/// ```
+pub const RESERVED_TOPIC_PREFIXES: &[&str] = &["window/", "app/", "actor/"];
+
+/// Whether `topic` is reserved for the host (see [`RESERVED_TOPIC_PREFIXES`]).
+pub fn is_reserved_topic(topic: &Topic) -> bool {
+    reserved_prefix(topic.as_str()).is_some()
+}
+
+pub(crate) fn reserved_prefix(topic: &str) -> Option<&'static str> {
+    RESERVED_TOPIC_PREFIXES
+        .iter()
+        .copied()
+        .find(|prefix| topic.starts_with(prefix))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum PermissionKind {
     All,
-    Event(String),
+    Listen(String),
+    Emit(String),
     Call {
         address: String,
         method: Option<String>,
@@ -108,17 +170,31 @@ fn check_glob(part: &str, extra: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn check_topic(pattern: &str) -> Result<(), String> {
+    check_glob(pattern, ".:/")?;
+    if !pattern.ends_with('*') {
+        Topic::new(pattern).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 impl Permission {
     /// Parse a pattern.
     pub fn parse(text: &str) -> Result<Self, String> {
         let kind = if text == "*" {
             PermissionKind::All
         } else if let Some(topic) = text.strip_prefix("event:") {
-            check_glob(topic, ".:/")?;
-            if !topic.ends_with('*') {
-                Topic::new(topic).map_err(|e| e.to_string())?;
+            check_topic(topic)?;
+            PermissionKind::Listen(topic.to_owned())
+        } else if let Some(topic) = text.strip_prefix("emit:") {
+            check_topic(topic)?;
+            let fixed = topic.strip_suffix('*').unwrap_or(topic);
+            if let Some(prefix) = reserved_prefix(fixed) {
+                return Err(format!(
+                    "topics under `{prefix}` are reserved for the host; pages cannot emit them"
+                ));
             }
-            PermissionKind::Event(topic.to_owned())
+            PermissionKind::Emit(topic.to_owned())
         } else {
             let (address, method) = match text.split_once('.') {
                 Some((a, m)) => (a, Some(m)),
@@ -151,7 +227,7 @@ impl Permission {
     pub fn allows_call(&self, address: &Address, method: &str) -> bool {
         match &self.kind {
             PermissionKind::All => true,
-            PermissionKind::Event(_) => false,
+            PermissionKind::Listen(_) | PermissionKind::Emit(_) => false,
             PermissionKind::Call {
                 address: a,
                 method: m,
@@ -165,12 +241,25 @@ impl Permission {
         }
     }
 
-    /// Whether this pattern allows listening and emitting on `topic`.
-    pub fn allows_topic(&self, topic: &Topic) -> bool {
+    /// Whether this pattern allows subscribing to `topic` (`event:<topic>` or `*`).
+    pub fn allows_listen(&self, topic: &Topic) -> bool {
         match &self.kind {
             PermissionKind::All => true,
-            PermissionKind::Event(t) => glob(t, topic.as_str()),
-            PermissionKind::Call { .. } => false,
+            PermissionKind::Listen(t) => glob(t, topic.as_str()),
+            PermissionKind::Emit(_) | PermissionKind::Call { .. } => false,
+        }
+    }
+
+    /// Whether this pattern allows a page to emit on `topic` (`emit:<topic>` or `*`). Never
+    /// for a topic the host reserves ([`RESERVED_TOPIC_PREFIXES`]).
+    pub fn allows_emit(&self, topic: &Topic) -> bool {
+        if is_reserved_topic(topic) {
+            return false;
+        }
+        match &self.kind {
+            PermissionKind::All => true,
+            PermissionKind::Emit(t) => glob(t, topic.as_str()),
+            PermissionKind::Listen(_) | PermissionKind::Call { .. } => false,
         }
     }
 }
@@ -194,7 +283,7 @@ impl fmt::Display for Permission {
 /// use switchboard::Capability;
 /// let cap = Capability::new("main-window")
 ///     .windows(["main"])
-///     .allow(["cmd:greet", "counter.*", "event:news"]);
+///     .allow(["cmd:greet", "counter.*", "event:news", "emit:chat/*"]);
 /// assert_eq!(cap.identifier(), "main-window");
 /// ```
 #[derive(Debug, Clone, Deserialize)]
@@ -394,8 +483,12 @@ impl Grants {
             .any(|p| p.allows_call(address, method))
     }
 
-    pub(crate) fn allows_topic(&self, topic: &Topic) -> bool {
-        self.permissions.iter().any(|p| p.allows_topic(topic))
+    pub(crate) fn allows_listen(&self, topic: &Topic) -> bool {
+        self.permissions.iter().any(|p| p.allows_listen(topic))
+    }
+
+    pub(crate) fn allows_emit(&self, topic: &Topic) -> bool {
+        self.permissions.iter().any(|p| p.allows_emit(topic))
     }
 
     pub(crate) fn patterns(&self) -> Vec<String> {
@@ -461,11 +554,43 @@ mod tests {
     }
 
     #[test]
-    fn event_patterns_match_topics() {
+    fn event_patterns_match_topics_for_listening_only() {
         let p = Permission::parse("event:download/*").unwrap();
-        assert!(p.allows_topic(&"download/progress".parse().unwrap()));
-        assert!(!p.allows_topic(&"upload/progress".parse().unwrap()));
+        assert!(p.allows_listen(&"download/progress".parse().unwrap()));
+        assert!(!p.allows_listen(&"upload/progress".parse().unwrap()));
+        assert!(!p.allows_emit(&"download/progress".parse().unwrap()));
         assert!(!p.allows_call(&"cmd:greet".parse().unwrap(), ""));
+    }
+
+    #[test]
+    fn emit_patterns_match_topics_for_emitting_only() {
+        let p = Permission::parse("emit:chat/*").unwrap();
+        assert!(p.allows_emit(&"chat/room1".parse().unwrap()));
+        assert!(!p.allows_emit(&"news".parse().unwrap()));
+        assert!(!p.allows_listen(&"chat/room1".parse().unwrap()));
+        assert!(!p.allows_call(&"cmd:greet".parse().unwrap(), ""));
+    }
+
+    #[test]
+    fn reserved_topics_are_never_emittable() {
+        for pattern in ["*", "emit:*", "emit:w*", "emit:a*"] {
+            let p = Permission::parse(pattern).unwrap();
+            for topic in ["window/main/file_dropped", "app/ready", "actor/x/stopped"] {
+                assert!(!p.allows_emit(&topic.parse().unwrap()), "{pattern} {topic}");
+            }
+        }
+        assert!(Permission::parse("*")
+            .unwrap()
+            .allows_listen(&"window/main/resized".parse().unwrap()));
+        for bad in [
+            "emit:window/main/*",
+            "emit:window/*",
+            "emit:app/ready",
+            "emit:actor/*",
+        ] {
+            let reason = Permission::parse(bad).unwrap_err();
+            assert!(reason.contains("reserved for the host"), "{bad}: {reason}");
+        }
     }
 
     #[test]
@@ -477,6 +602,8 @@ mod tests {
             "foo:bar",
             "counter.a b",
             "event:",
+            "emit:",
+            "emit:a b",
             "ev ent:x",
         ] {
             assert!(Permission::parse(bad).is_err(), "{bad:?} parsed");

@@ -41,7 +41,7 @@ use tokio::sync::{mpsc, OnceCell};
 use crate::app::AppHandle;
 use crate::call::Caller;
 use crate::error::Closed;
-use crate::event::Event;
+use crate::event::{Event, Publisher};
 use crate::session::{Outbound, Session};
 
 /// Why a client call failed.
@@ -111,14 +111,19 @@ impl Outbound for Inbox {
                 payload,
                 from,
             })) => {
+                // a frame names a page by its window only (`from`), never its origin
+                let publisher = match from {
+                    Some(Address::Window(label)) => Publisher::Window(label),
+                    _ => Publisher::App,
+                };
                 let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
                 if let Some(subs) = topics.get_mut(&topic) {
                     subs.retain(|tx| {
-                        tx.send(Event {
-                            topic: topic.clone(),
-                            payload: payload.clone(),
-                            from: from.clone(),
-                        })
+                        tx.send(Event::new(
+                            topic.clone(),
+                            payload.clone(),
+                            publisher.clone(),
+                        ))
                         .is_ok()
                     });
                 }
@@ -371,7 +376,8 @@ impl Client {
         }
     }
 
-    /// Emit `value` on `topic` (needs `event:<topic>`).
+    /// Emit `value` on `topic` (needs `emit:<topic>`; never on a topic the host reserves,
+    /// such as `window/..`). A refused emit is answered `forbidden`.
     pub async fn emit(
         &self,
         topic_name: &str,

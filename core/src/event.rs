@@ -6,6 +6,27 @@
 //! returns, on the emitter's thread: events from one publisher reach every subscriber in
 //! the order they were published, and nothing queues inside the bus (the outbound
 //! transport owns its queue).
+//!
+//! Every event says who published it ([`Event::publisher`]): the app itself (Rust, the
+//! runtime's window events) or a page, with the [`Caller`] the runtime stamped its session
+//! with (window label, origin, top frame or iframe). A page may listen on a topic only with
+//! `event:<topic>` and emit only with `emit:<topic>`, and never on the host's topics
+//! (`window/`, `app/`, `actor/`; see [`capability`](crate::capability)). Pages receiving an
+//! event see only the publisher's address (`from`: `window:<label>`, or none from Rust).
+//!
+//! ```
+//! use switchboard::event::Publisher;
+//! let app = switchboard::App::builder().build().unwrap();
+//! app.listen("window/main/file_dropped", |event| {
+//!     // only the host publishes under `window/`: no page can forge this
+//!     assert_eq!(event.publisher, Publisher::App);
+//! }).unwrap();
+//! app.listen("chat/room1", |event| {
+//!     if let Publisher::Page(caller) = &event.publisher {
+//!         tracing::info!(window = %caller.window, origin = %caller.origin, top = caller.top_frame, "chat");
+//!     }
+//! }).unwrap();
+//! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,25 +36,84 @@ use dashmap::DashMap;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{payload, Address, Event as EventFrame, Frame, Limits, Name, Topic};
 
+use crate::call::Caller;
 use crate::session::Outbound;
 
-/// An event as a Rust listener receives it.
+/// Who published an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Publisher {
+    /// The app itself: [`AppHandle::emit`](crate::AppHandle::emit),
+    /// [`emit_to`](crate::AppHandle::emit_to), or the runtime's window events.
+    App,
+    /// A page, as the runtime stamped its session: window label, origin, and whether it is
+    /// the top frame. What Rust listeners see for a page's emit.
+    Page(Arc<Caller>),
+    /// A page, known only by the `from` address an `event` frame carries (`window:<label>`):
+    /// what a client that receives events through frames (the in-process
+    /// [`Client`](crate::client::Client)) learns. Rust listeners never see this.
+    Window(Name),
+}
+
+impl Publisher {
+    /// The address put in the `event` frame's `from` (`window:<label>`; `None` for the app).
+    pub fn address(&self) -> Option<Address> {
+        match self {
+            Publisher::App => None,
+            Publisher::Page(caller) => Some(Address::Window(caller.window.clone())),
+            Publisher::Window(label) => Some(Address::Window(label.clone())),
+        }
+    }
+
+    /// The page's caller (window, origin, top frame), when a page published it and its
+    /// session is known.
+    pub fn caller(&self) -> Option<&Caller> {
+        match self {
+            Publisher::Page(caller) => Some(caller),
+            Publisher::App | Publisher::Window(_) => None,
+        }
+    }
+
+    /// Whether the app (Rust) published it.
+    pub fn is_app(&self) -> bool {
+        matches!(self, Publisher::App)
+    }
+}
+
+/// An event as a listener receives it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Event {
     /// The topic.
     pub topic: Topic,
     /// The encoded value.
     pub payload: Bytes,
-    /// The publisher (`window:<label>` for a page's emit; `None` from Rust).
-    pub from: Option<Address>,
+    /// Who published it.
+    pub publisher: Publisher,
 }
 
 impl Event {
+    /// An event (to test a listener, for example).
+    pub fn new(topic: Topic, payload: Bytes, publisher: Publisher) -> Self {
+        Event {
+            topic,
+            payload,
+            publisher,
+        }
+    }
+
+    /// The publisher's address, as an `event` frame's `from` says it (`window:<label>` for
+    /// a page; `None` from the app).
+    pub fn from(&self) -> Option<Address> {
+        self.publisher.address()
+    }
+
     /// Decode the value.
     ///
     /// ```
-    /// use switchboard::event::Event;
-    /// let e = Event { topic: "t".parse().unwrap(), payload: switchboard::protocol::payload::to_bytes(&5u8).unwrap(), from: None };
+    /// use switchboard::event::{Event, Publisher};
+    /// let payload = switchboard::protocol::payload::to_bytes(&5u8).unwrap();
+    /// let e = Event::new("t".parse().unwrap(), payload, Publisher::App);
     /// assert_eq!(e.decode::<u8>().unwrap(), 5);
     /// ```
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, switchboard_protocol::PayloadError> {
@@ -147,7 +227,7 @@ impl EventBus {
         &self,
         topic: &Topic,
         payload: Bytes,
-        from: Option<Address>,
+        publisher: Publisher,
         window: Option<&Name>,
     ) -> usize {
         let Some(list) = self.topics.get(topic).map(|l| Arc::clone(&l)) else {
@@ -156,7 +236,7 @@ impl EventBus {
         let event = Event {
             topic: topic.clone(),
             payload,
-            from,
+            publisher,
         };
         let mut frame: Option<Bytes> = None;
         let mut delivered = 0;
@@ -175,7 +255,7 @@ impl EventBus {
                             Frame::Event(EventFrame {
                                 topic: event.topic.clone(),
                                 payload: event.payload.clone(),
-                                from: event.from.clone(),
+                                from: event.from(),
                             })
                             .encode(),
                         )

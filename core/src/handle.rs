@@ -238,10 +238,13 @@ async fn run(
                 Route::Command(handler) => {
                     match AssertUnwindSafe(handler(call)).catch_unwind().await {
                         Ok(reply) => reply,
-                        Err(panic) => Reply::error(actor_failed(format!(
-                            "`{to}` panicked: {}",
-                            panic_message(&*panic)
-                        ))),
+                        Err(panic) => {
+                            let message = panic_message(&*panic);
+                            tracing::warn!(%to, %message, "command panicked");
+                            Reply::error(actor_failed(format!(
+                                "`{to}` failed; the app's log has the details"
+                            )))
+                        }
                     }
                 }
                 Route::Actor(actor) => actor.call(call).await,

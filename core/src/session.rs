@@ -28,8 +28,9 @@ use tracing::Instrument;
 
 use crate::app::{AppHandle, Route};
 use crate::call::{Call, Caller};
-use crate::capability::Grants;
+use crate::capability::{reserved_prefix, Grants};
 use crate::error::{actor_failed, panic_message, wire, Closed};
+use crate::event::Publisher;
 use crate::reply::Reply;
 use crate::stream::CreditGate;
 
@@ -366,13 +367,26 @@ impl Session {
     }
 
     fn subscribe(&self, id: RequestId, topic: Topic) -> Bytes {
-        if !self.inner.grants.allows_topic(&topic) {
+        if !self.inner.grants.allows_listen(&topic) {
             return response(id, Err(self.forbidden(&format!("event:{topic}"))));
         }
         {
             let mut state = self.inner.lock();
             if state.closed {
                 return response(id, Err(wire(ErrorCode::WindowClosed, "window closed")));
+            }
+            let max = self.inner.app.inner.max_subscriptions;
+            if !state.topics.contains(&topic) && state.topics.len() >= max {
+                return response(
+                    id,
+                    Err(wire(
+                        ErrorCode::Busy,
+                        format!(
+                            "window `{}` holds {max} subscriptions, the limit; unsubscribe from one first",
+                            self.inner.caller.window
+                        ),
+                    )),
+                );
             }
             state.topics.insert(topic.clone());
         }
@@ -386,18 +400,31 @@ impl Session {
     }
 
     fn emit(&self, event: EventFrame) -> Option<Bytes> {
-        if !self.inner.grants.allows_topic(&event.topic) {
+        if let Some(prefix) = reserved_prefix(event.topic.as_str()) {
+            tracing::debug!(topic = %event.topic, "emit on a reserved topic refused");
             return Some(error_frame(
-                self.forbidden(&format!("event:{}", event.topic)),
+                wire(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "window `{}` (origin {}) may not emit `{}`: topics under `{prefix}` are reserved for the host",
+                        self.inner.caller.window, self.inner.caller.origin, event.topic
+                    ),
+                ),
                 None,
             ));
         }
-        let from = Address::Window(self.inner.caller.window.clone());
+        if !self.inner.grants.allows_emit(&event.topic) {
+            return Some(error_frame(
+                self.forbidden(&format!("emit:{}", event.topic)),
+                None,
+            ));
+        }
+        let publisher = Publisher::Page(Arc::clone(&self.inner.caller));
         self.inner
             .app
             .inner
             .events
-            .publish(&event.topic, event.payload, Some(from), None);
+            .publish(&event.topic, event.payload, publisher, None);
         None
     }
 
@@ -663,9 +690,13 @@ async fn dispatch(route: Option<Route>, call: Call) -> Reply {
             match AssertUnwindSafe(handler(call)).catch_unwind().await {
                 Ok(reply) => reply,
                 Err(panic) => {
+                    // the panic's text is for the app's log only: it may hold paths,
+                    // values or internals a page must not see
                     let message = panic_message(&*panic);
                     tracing::warn!(%target, %message, "command panicked");
-                    Reply::error(actor_failed(format!("`{target}` panicked: {message}")))
+                    Reply::error(actor_failed(format!(
+                        "`{target}` failed; the app's log has the details"
+                    )))
                 }
             }
         }

@@ -251,3 +251,46 @@ fn bad_capability_files_are_refused_with_the_file_and_the_reason() {
         .to_string();
     assert!(text.contains("could not read"), "{text}");
 }
+
+#[tokio::test]
+async fn listen_and_emit_grants_load_from_files() {
+    let dir = temp_dir("events");
+    std::fs::write(
+        dir.join("chat.json"),
+        r#"{ "identifier": "chat", "windows": ["main"], "permissions": ["event:chat/*", "emit:chat/*"] }"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("viewer.toml"),
+        "identifier = \"viewer\"\nwindows = [\"viewer\"]\npermissions = [\"event:chat/*\"]\n",
+    )
+    .unwrap();
+    let app = App::builder().capabilities_dir(&dir).build().unwrap();
+    let main = app.test_client("main");
+    let viewer = app.test_client("viewer");
+    let mut heard = viewer.subscribe("chat/room1").await.unwrap();
+    main.emit("chat/room1", "hi").await.unwrap();
+    assert_eq!(
+        heard.next().await.unwrap().decode::<String>().unwrap(),
+        "hi"
+    );
+    let e = viewer.emit("chat/room1", "forged").await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    assert!(heard.try_next().is_none());
+
+    let dir = temp_dir("reserved");
+    std::fs::write(
+        dir.join("second.toml"),
+        "identifier = \"second\"\nwindows = [\"second\"]\npermissions = [\"emit:window/main/*\"]\n",
+    )
+    .unwrap();
+    let text = App::builder()
+        .capabilities_dir(&dir)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("second.toml") && text.contains("reserved for the host"),
+        "{text}"
+    );
+}

@@ -38,6 +38,7 @@ pub mod error;
 pub mod frame;
 pub mod limits;
 pub mod payload;
+pub mod peek;
 pub mod scan;
 
 pub use address::{Address, Name, NameError, Topic};
@@ -47,7 +48,8 @@ pub use error::{ErrorCode, IntoWireError, WireError};
 pub use frame::*;
 pub use limits::Limits;
 pub use payload::PayloadError;
-pub use scan::scan;
+pub use peek::{peek_request_id, PEEK_PREFIX};
+pub use scan::{scan, scan_with};
 
 /// The README's example, compiled as a doc test.
 #[cfg(doctest)]

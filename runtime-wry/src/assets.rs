@@ -17,12 +17,14 @@ pub const APP_SCHEME: &str = "app";
 /// The Content-Security-Policy sent with every embedded page unless the app sets its own.
 ///
 /// Scripts and styles from the app itself only (inline styles allowed, inline scripts not),
-/// images also from `data:`/`blob:`, and `connect-src` open to the bridge
-/// (`switchboard:` and `http://switchboard.localhost`) and nothing else.
+/// images also from `data:`/`blob:`, `connect-src` open to the bridge
+/// (`switchboard:` and `http://switchboard.localhost`) and nothing else, and no page of
+/// any origin may frame the app's pages (`frame-ancestors 'none'`). Sent with HTML pages
+/// and SVG images (an SVG opened as a document runs scripts).
 pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; \
 style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
 connect-src 'self' switchboard: http://switchboard.localhost; \
-object-src 'none'; base-uri 'none'; form-action 'none'";
+object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// A set of files embedded in the binary, keyed by their path under the frontend folder.
 ///
@@ -112,7 +114,11 @@ fn percent_decode(text: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
+            // exactly two hex digits (`from_str_radix` alone would take a sign: `%+0`)
             let hex = bytes.get(i + 1..i + 3)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
             let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
@@ -178,7 +184,10 @@ pub(crate) fn respond(assets: &Assets, path: &str, csp: &str) -> Response<Cow<'s
                 .header(header::CONTENT_TYPE, mime)
                 .header(header::CACHE_CONTROL, "no-cache")
                 .header("X-Content-Type-Options", "nosniff");
-            if mime.starts_with("text/html") && !csp.is_empty() {
+            // documents: HTML pages, and SVG, which runs scripts when opened as one
+            if (mime.starts_with("text/html") || mime.starts_with("image/svg+xml"))
+                && !csp.is_empty()
+            {
                 builder = builder.header("Content-Security-Policy", csp);
             }
             builder.body(Cow::Borrowed(bytes))
@@ -206,6 +215,7 @@ mod tests {
         ("docs/index.html", b"docs"),
         ("a b.txt", b"spaced"),
         ("font.woff2", b"wOF2"),
+        ("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
     ]);
 
     #[test]
@@ -239,6 +249,9 @@ mod tests {
         assert_eq!(FILES.resolve("/a%20b.txt").unwrap().0, b"spaced");
         assert!(FILES.resolve("/a%2").is_none());
         assert!(FILES.resolve("/%ff%fe").is_none());
+        // a sign is not a hex digit (`u8::from_str_radix("+0", 16)` is 0)
+        assert!(FILES.resolve("/a%+0b.txt").is_none());
+        assert!(FILES.resolve("/a%-0b.txt").is_none());
     }
 
     #[test]
@@ -253,6 +266,9 @@ mod tests {
         );
         let js = respond(&FILES, "/app.js", DEFAULT_CSP);
         assert!(js.headers().get("Content-Security-Policy").is_none());
+        // an SVG opened as a document runs scripts: it gets the policy too
+        let svg = respond(&FILES, "/logo.svg", DEFAULT_CSP);
+        assert_eq!(svg.headers()["Content-Security-Policy"], DEFAULT_CSP);
     }
 
     #[test]
@@ -301,5 +317,6 @@ mod tests {
         );
         assert!(DEFAULT_CSP.contains("script-src 'self';"));
         assert!(DEFAULT_CSP.contains("object-src 'none'"));
+        assert!(DEFAULT_CSP.contains("frame-ancestors 'none'"));
     }
 }

@@ -45,20 +45,21 @@ impl BusSession for CoreSession {
     }
 }
 
-/// How a window opens its sessions: one per caller origin, stamped with the window's label
-/// (which the page cannot choose), the origin WebKit reported and whether it is the top page.
-pub(crate) fn connector(app: &App, label: &Name, outbox: Arc<Outbox>) -> Connect {
+/// How a window opens its sessions: one per caller origin of a document, stamped with the
+/// window's label (which the page cannot choose), the caller's origin and whether it is the
+/// top document's, each pushing into its own queue.
+pub(crate) fn connector(app: &App, label: &Name) -> Connect {
     let app = app.clone();
     let label = label.clone();
     Box::new(
-        move |origin: &str, top_frame: bool| -> Arc<dyn BusSession> {
+        move |origin: &str, top_frame: bool, outbox: Arc<Outbox>| -> Arc<dyn BusSession> {
             let caller = Caller {
                 window: label.clone(),
                 origin: origin.to_owned(),
                 top_frame,
             };
             tracing::debug!(window = %label, origin, top_frame, "session opened");
-            let session = app.session(caller, Arc::new(WindowOutbound(outbox.clone())));
+            let session = app.session(caller, Arc::new(WindowOutbound(outbox)));
             Arc::new(CoreSession(Arc::new(session)))
         },
     )

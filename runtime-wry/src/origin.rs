@@ -1,11 +1,16 @@
 //! Who may talk to the bus: the origin check of the bridge.
 //!
 //! WebKit sets `Origin` on a cross-scheme `fetch` (the page at `app://localhost` posting to
-//! `switchboard://localhost/ipc` sends `Origin: app://localhost`); when it is missing the
-//! `Referer`'s origin is used, and when both are missing the request is not trusted. A frame
-//! is trusted when its origin is one of the app's own (the embedded frontend's, the dev
-//! server's) or one the app listed explicitly; anything else is answered `forbidden` before
-//! the bus sees it.
+//! `switchboard://localhost/ipc` sends `Origin: app://localhost`). A request without an
+//! `Origin` header is not trusted (a `Referer` is not evidence: it can be suppressed or
+//! point elsewhere). A frame is trusted when its origin is one of the app's own (the pages
+//! the runtime serves: the embedded frontend's, the dev server's) or one a capability names;
+//! anything else is answered `forbidden` before the bus sees it.
+//!
+//! Origins are parsed by the WHATWG URL rules (the `url` crate), the rules the webview
+//! itself applies, so text such as `http://evil.example\@localhost:5173` means what WebKit
+//! thinks it means (host `evil.example`), and look-alikes (`app.localhost.evil.example`,
+//! userinfo, other ports) are other origins.
 
 use wry::http::HeaderMap;
 
@@ -17,35 +22,38 @@ use wry::http::HeaderMap;
 /// assert_eq!(o.as_str(), "http://example.com");
 /// assert_eq!(Origin::parse("app://localhost").unwrap().as_str(), "app://localhost");
 /// assert!(Origin::parse("no scheme").is_none());
+/// // a backslash ends the host of an http URL, as in the webview
+/// assert_eq!(
+///     Origin::parse("http://evil.example\\@localhost:5173").unwrap().as_str(),
+///     "http://evil.example"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin(String);
 
 impl Origin {
     /// The origin of a URL (or of an `Origin` header's value). `None` for `null`, opaque
-    /// origins (`data:`, `about:`) and text that is not a URL.
+    /// origins (`data:`, `about:`, `blob:`, `file:`, `javascript:`) and text that is not a
+    /// URL with a host.
     pub fn parse(url: &str) -> Option<Self> {
-        let (scheme, rest) = url.split_once("://")?;
-        if scheme.is_empty()
-            || !scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        {
-            return None;
+        let url = url::Url::parse(url.trim()).ok()?;
+        match url.scheme() {
+            "data" | "about" | "blob" | "file" | "javascript" => return None,
+            _ => {}
         }
-        let scheme = scheme.to_ascii_lowercase();
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        // drop any user info
-        let host_port = authority.rsplit('@').next().unwrap_or(authority);
-        if host_port.is_empty() || host_port.contains(char::is_whitespace) {
-            return None;
+        match url.origin() {
+            url::Origin::Tuple(..) => Some(Self(url.origin().ascii_serialization())),
+            // a custom scheme (`app://localhost`): opaque to WHATWG, but WebKit names it
+            // `scheme://host[:port]` in `Origin` headers
+            url::Origin::Opaque(_) => {
+                let host = url.host_str().filter(|h| !h.is_empty())?;
+                let host = host.to_ascii_lowercase();
+                Some(Self(match url.port() {
+                    Some(port) => format!("{}://{host}:{port}", url.scheme()),
+                    None => format!("{}://{host}", url.scheme()),
+                }))
+            }
         }
-        let host_port = host_port.to_ascii_lowercase();
-        let host_port = match (scheme.as_str(), host_port.rsplit_once(':')) {
-            ("http", Some((host, "80"))) | ("https", Some((host, "443"))) => host.to_owned(),
-            _ => host_port,
-        };
-        Some(Self(format!("{scheme}://{host_port}")))
     }
 
     /// The origin as text (`app://localhost`).
@@ -53,21 +61,23 @@ impl Origin {
         &self.0
     }
 
-    /// The origin a request came from: its `Origin` header, else its `Referer`'s origin.
+    /// The origin a request came from: its `Origin` header (`None` when it is missing,
+    /// `null` or not an origin).
     ///
     /// ```
     /// use switchboard_runtime_wry::Origin;
     /// use wry::http::HeaderMap;
     /// let mut headers = HeaderMap::new();
     /// headers.insert("Referer", "app://localhost/index.html".parse().unwrap());
+    /// assert_eq!(Origin::of_request(&headers), None, "a Referer is not an origin");
+    /// headers.insert("Origin", "app://localhost".parse().unwrap());
     /// assert_eq!(Origin::of_request(&headers).unwrap().as_str(), "app://localhost");
     /// ```
     pub fn of_request(headers: &HeaderMap) -> Option<Self> {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        match header("Origin") {
-            Some(origin) => Self::parse(origin),
-            None => header("Referer").and_then(Self::parse),
-        }
+        headers
+            .get("Origin")
+            .and_then(|v| v.to_str().ok())
+            .and_then(Self::parse)
     }
 }
 
@@ -173,9 +183,50 @@ mod tests {
     }
 
     #[test]
-    fn referer_is_used_when_origin_is_missing() {
+    fn a_referer_without_origin_is_not_trusted() {
         let h = headers(&[("Referer", "app://localhost/nested/page.html?x=1")]);
-        assert!(app().allows(Origin::of_request(&h).as_ref()));
+        assert!(!app().allows(Origin::of_request(&h).as_ref()));
+    }
+
+    #[test]
+    fn urls_are_read_as_the_webview_reads_them() {
+        // WHATWG: `\` ends an http authority, so the host is evil.example
+        for (url, origin) in [
+            (
+                "http://evil.example\\@localhost:5173",
+                Some("http://evil.example"),
+            ),
+            (
+                "http://user:pw@localhost:5173/x",
+                Some("http://localhost:5173"),
+            ),
+            ("app://user@localhost/x", Some("app://localhost")),
+            ("http://LOCALHOST.:5173", Some("http://localhost.:5173")),
+            ("blob:app://localhost/123", None),
+            ("file:///etc/passwd", None),
+            ("about:srcdoc", None),
+            ("javascript:alert(1)", None),
+            ("null", None),
+        ] {
+            assert_eq!(
+                Origin::parse(url).as_ref().map(Origin::as_str),
+                origin,
+                "{url}"
+            );
+        }
+        for evil in [
+            "http://evil.example\\@localhost:5173",
+            "http://localhost:5173.evil.example",
+            "http://localhost.evil.example:5173",
+            "app://localhost.evil.example",
+            "app://app.localhost.evil.example",
+            "http://localhost.:5173",
+        ] {
+            assert!(
+                !app().allows(Origin::parse(evil).as_ref()),
+                "{evil} was trusted"
+            );
+        }
     }
 
     #[test]

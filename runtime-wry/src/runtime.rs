@@ -28,7 +28,10 @@ use tao::window::WindowId;
 use wry::{WebContext, WebView, WebViewBuilder};
 
 use crate::assets::{self, Assets, APP_SCHEME, DEFAULT_CSP};
-use crate::bridge::{receive_script, Bridge, Outbox, WindowLink, BRIDGE_SCHEME};
+use crate::bridge::{
+    ipc_guard_script, receive_script, Bridge, Deliver, DocumentId, ScheduleFlush, WindowLink,
+    BRIDGE_SCHEME,
+};
 use crate::bus;
 use crate::origin::{Origin, TrustedOrigins};
 use crate::window::{self, Applied, OpenWindow};
@@ -36,11 +39,25 @@ use crate::window::{self, Applied, OpenWindow};
 /// The JS client, injected into every frame before the page's own scripts.
 const CLIENT_SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/switchboard.iife.js"));
 
-/// The environment variable naming a dev server to load instead of the embedded frontend.
+/// The environment variable naming a dev server to load instead of the embedded frontend
+/// (its origin is then trusted as the app's own). Honoured in debug builds only: a release
+/// build never lets its environment decide which pages reach the bus (pass
+/// [`Frontend::Url`] to serve a URL on purpose).
 pub const DEV_URL_ENV: &str = "SWITCHBOARD_DEV_URL";
 
-/// The environment variable that, set to `1`, lets WebKitWebDriver drive the app.
+/// The environment variable that, set to `1`, lets WebKitWebDriver drive the app. Honoured
+/// in debug builds only; a release build enables automation with
+/// [`WryRuntime::automation`] alone.
 pub const AUTOMATION_ENV: &str = "SWITCHBOARD_WEBVIEW_AUTOMATION";
+
+/// Where pages reach the bridge on this platform.
+fn bridge_base() -> String {
+    if cfg!(any(windows, target_os = "android")) {
+        format!("http://{BRIDGE_SCHEME}.localhost")
+    } else {
+        format!("{BRIDGE_SCHEME}://localhost")
+    }
+}
 
 /// Where the pages come from.
 ///
@@ -113,8 +130,10 @@ impl Frontend {
 pub(crate) enum UiEvent {
     Open(WindowSpec),
     Command(Name, WindowCommand),
-    Eval(Name, String),
-    Flush(Name),
+    /// A script for one document of a window (dropped if the window shows another by then).
+    Eval(Name, DocumentId, String),
+    /// Flush the queue of a document's top session by `evaluate_script`.
+    Flush(Name, DocumentId),
     Exit(i32),
 }
 
@@ -204,15 +223,24 @@ pub struct WryRuntime {
     close_guard: Option<CloseGuard>,
 }
 
+/// An environment variable, read in debug builds only.
+fn debug_env(name: &str) -> Option<String> {
+    if cfg!(debug_assertions) {
+        std::env::var(name).ok()
+    } else {
+        None
+    }
+}
+
 impl WryRuntime {
-    /// A runtime serving `frontend`; `SWITCHBOARD_DEV_URL` replaces it with a dev server's
-    /// URL. Must be called on the main thread.
+    /// A runtime serving `frontend`; in a debug build, `SWITCHBOARD_DEV_URL` replaces it
+    /// with a dev server's URL. Must be called on the main thread.
     ///
     /// # Panics
     /// When the async runtime's threads cannot be started, or (from tao) off the main thread.
     pub fn new(frontend: Frontend) -> Self {
-        let frontend = match std::env::var(DEV_URL_ENV) {
-            Ok(url) if !url.trim().is_empty() => Frontend::Url(url.trim().to_owned()),
+        let frontend = match debug_env(DEV_URL_ENV) {
+            Some(url) if !url.trim().is_empty() => Frontend::Url(url.trim().to_owned()),
             _ => frontend,
         };
         let event_loop = EventLoopBuilder::<UiEvent>::with_user_event().build();
@@ -237,7 +265,7 @@ impl WryRuntime {
             frontend,
             csp: DEFAULT_CSP.to_owned(),
             trusted,
-            automation: std::env::var(AUTOMATION_ENV).is_ok_and(|v| v == "1"),
+            automation: debug_env(AUTOMATION_ENV).is_some_and(|v| v == "1"),
             close_guard: None,
         }
     }
@@ -248,7 +276,8 @@ impl WryRuntime {
     }
 
     /// Give an app under construction this runtime: windows are drawn here, and the
-    /// frontend's origin (a dev server's too) counts as the app's own.
+    /// origins it serves pages from (the embedded frontend's, or the dev server's, plus
+    /// those given to [`WryRuntime::trust_origin`]) are the app's own, and only those.
     ///
     /// ```no_run
     /// use switchboard::{App, Capability, WindowSpec};
@@ -263,11 +292,9 @@ impl WryRuntime {
     /// runtime.run(app);
     /// ```
     pub fn configure(&self, builder: AppBuilder) -> AppBuilder {
-        let mut builder = builder.runtime(Arc::new(self.handle()));
-        for origin in self.trusted.iter() {
-            builder = builder.local_origin(origin.as_str());
-        }
         builder
+            .runtime(Arc::new(self.handle()))
+            .local_origins(self.trusted.iter().map(|o| o.as_str().to_owned()))
     }
 
     /// The async runtime the bus runs on (build the app inside it if it spawns tasks).
@@ -293,7 +320,8 @@ impl WryRuntime {
         self
     }
 
-    /// Let WebKitWebDriver drive the app (also on with `SWITCHBOARD_WEBVIEW_AUTOMATION=1`).
+    /// Let WebKitWebDriver drive the app (also on with `SWITCHBOARD_WEBVIEW_AUTOMATION=1` in
+    /// a debug build).
     pub fn automation(mut self, on: bool) -> Self {
         self.automation = on;
         self
@@ -353,14 +381,10 @@ impl WryRuntime {
                         }
                     }
                 }
-                Event::UserEvent(UiEvent::Eval(label, script)) => {
-                    if let Some(open) = ui.windows.get(&label) {
-                        if let Err(e) = open.webview.evaluate_script(&script) {
-                            tracing::warn!(window = %label, error = %e, "evaluate_script failed");
-                        }
-                    }
+                Event::UserEvent(UiEvent::Eval(label, document, script)) => {
+                    ui.eval(&label, document, &script);
                 }
-                Event::UserEvent(UiEvent::Flush(label)) => ui.flush(&label),
+                Event::UserEvent(UiEvent::Flush(label, document)) => ui.flush(&label, document),
                 Event::UserEvent(UiEvent::Exit(code)) => {
                     *control_flow = ControlFlow::ExitWithCode(code);
                 }
@@ -398,52 +422,65 @@ impl WryRuntime {
 /// Measured with the e2e bench app alone (Xvfb, 2 cores): always batching cost a lone ping
 /// ~35–50 µs (481 vs 431–447 µs); never batching cut 1,000 concurrent pings from ~21k to
 /// ~7.4k calls/s.
+/// The answers wait with the document they belong to: a navigation committed before the
+/// idle callback runs drops them.
 struct Replies {
-    label: Name,
+    link: Arc<WindowLink>,
     /// Answers waiting for the idle callback, and whether one is scheduled.
-    queued: Rc<std::cell::RefCell<(Vec<bytes::Bytes>, bool)>>,
+    queued: Rc<std::cell::RefCell<(Vec<bytes::Bytes>, Option<DocumentId>)>>,
 }
 
 impl Replies {
-    fn new(label: Name) -> Self {
+    fn new(link: Arc<WindowLink>) -> Self {
         Self {
-            label,
+            link,
             queued: Rc::default(),
         }
     }
 
-    fn answer(&self, webview: &Rc<WebView>, frame: bytes::Bytes) {
+    fn answer(&self, webview: &Rc<WebView>, document: DocumentId, frame: bytes::Bytes) {
+        let label = self.link.label.as_str();
         #[cfg(target_os = "linux")]
         {
             {
                 let mut queued = self.queued.borrow_mut();
-                if queued.1 {
-                    queued.0.push(frame);
-                    return;
+                match queued.1 {
+                    Some(waiting) if waiting == document => {
+                        queued.0.push(frame);
+                        return;
+                    }
+                    // answers of an older document still queued: not for this page
+                    Some(_) => queued.0.clear(),
+                    None => {}
                 }
-                queued.1 = true;
+                queued.1 = Some(document);
             }
-            evaluate(webview, &self.label, &receive_script(&[frame]));
+            evaluate(webview, label, &receive_script(&[frame]));
             let queued = self.queued.clone();
             let webview = Rc::downgrade(webview);
-            let label = self.label.clone();
+            let link = self.link.clone();
             glib::idle_add_local_once(move || {
-                let frames = {
+                let (frames, document) = {
                     let mut queued = queued.borrow_mut();
-                    queued.1 = false;
-                    std::mem::take(&mut queued.0)
+                    (std::mem::take(&mut queued.0), queued.1.take())
                 };
-                if let (false, Some(webview)) = (frames.is_empty(), webview.upgrade()) {
-                    evaluate(&webview, &label, &receive_script(&frames));
+                let current = document == Some(link.document());
+                if let (false, true, Some(webview)) =
+                    (frames.is_empty(), current, webview.upgrade())
+                {
+                    evaluate(&webview, &link.label, &receive_script(&frames));
                 }
             });
         }
         #[cfg(not(target_os = "linux"))]
-        evaluate(webview, &self.label, &receive_script(&[frame]));
+        {
+            let _ = document;
+            evaluate(webview, label, &receive_script(&[frame]));
+        }
     }
 }
 
-fn evaluate(webview: &WebView, label: &Name, script: &str) {
+fn evaluate(webview: &WebView, label: &str, script: &str) {
     if let Err(e) = webview.evaluate_script(script) {
         tracing::warn!(window = %label, error = %e, "evaluate_script failed");
     }
@@ -489,15 +526,15 @@ impl Ui {
 
         let proxy = self.handle.proxy.clone();
         let flush_label = label.clone();
-        let outbox = Arc::new(Outbox::new(Box::new(move || {
-            let _ = proxy.send_event(UiEvent::Flush(flush_label.clone()));
-        })));
-        let connect = bus::connector(&self.app, &label, outbox.clone());
+        let schedule_flush: ScheduleFlush = Arc::new(move |document| {
+            let _ = proxy.send_event(UiEvent::Flush(flush_label.clone(), document));
+        });
+        let connect = bus::connector(&self.app, &label);
         let link = Arc::new(WindowLink::new(
             label.as_str().to_owned(),
             &url,
-            outbox,
             connect,
+            schedule_flush,
         ));
         self.bridge.attach(link.clone());
 
@@ -505,14 +542,14 @@ impl Ui {
         let proxy = self.handle.proxy.clone();
         let ipc_label = label.clone();
         let deliver_label = label.clone();
-        let deliver: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |script| {
-            let _ = proxy.send_event(UiEvent::Eval(deliver_label.clone(), script));
+        let deliver: Deliver = Arc::new(move |document, script| {
+            let _ = proxy.send_event(UiEvent::Eval(deliver_label.clone(), document, script));
         });
         // the ipc handler evaluates answers that are ready at once on its own webview
         let own_webview: Rc<OnceCell<Weak<WebView>>> = Rc::new(OnceCell::new());
         let ipc_webview = own_webview.clone();
-        let replies = Replies::new(label.clone());
-        let ipc_guard = link.ipc_guard_script();
+        let replies = Replies::new(link.clone());
+        let ipc_guard = ipc_guard_script(&bridge_base());
         let drop_app = self.app.clone();
         let drop_label = label.clone();
         let mut builder = WebViewBuilder::new_with_web_context(&mut self.web_context)
@@ -538,15 +575,14 @@ impl Ui {
                 false
             })
             .with_ipc_handler(move |request| {
-                let page = request.uri().to_string();
-                let Some(frame) =
-                    bridge.handle_message(ipc_label.as_str(), &page, request.body(), &deliver)
+                let Some((document, frame)) =
+                    bridge.handle_message(ipc_label.as_str(), request.body(), &deliver)
                 else {
                     return;
                 };
                 match ipc_webview.get().and_then(Weak::upgrade) {
-                    Some(webview) => replies.answer(&webview, frame),
-                    None => deliver(receive_script(&[frame])),
+                    Some(webview) => replies.answer(&webview, document, frame),
+                    None => deliver(document, receive_script(&[frame])),
                 }
             });
         if !self.protocols_registered {
@@ -606,12 +642,28 @@ impl Ui {
         Ok(())
     }
 
-    fn flush(&self, label: &Name) {
+    /// Evaluate a script for `document` of window `label`, if the window still shows it.
+    fn eval(&self, label: &Name, document: DocumentId, script: &str) {
         let (Some(link), Some(open)) = (self.bridge.link(label.as_str()), self.windows.get(label))
         else {
             return;
         };
-        let frames = link.outbox.take_for_eval();
+        if link.document() != document {
+            tracing::debug!(window = %label, "an answer for a page that is gone dropped");
+            return;
+        }
+        evaluate(&open.webview, label.as_str(), script);
+    }
+
+    fn flush(&self, label: &Name, document: DocumentId) {
+        let (Some(link), Some(open)) = (self.bridge.link(label.as_str()), self.windows.get(label))
+        else {
+            return;
+        };
+        let Some(outbox) = link.top_outbox(document) else {
+            return;
+        };
+        let frames = outbox.take_for_eval();
         if frames.is_empty() {
             return;
         }

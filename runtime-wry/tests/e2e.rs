@@ -166,12 +166,17 @@ const EVIL_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><scr
   catch (e) { show('fetch', 'refused: ' + (e.code || 'network')); }
   const handlers = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.ipc;
   if (!handlers) { show('post', 'refused: no message handler'); return; }
-  // a raw request without hello: it must not ride on another session's handshake
-  handlers.postMessage(SB.b64(SB.encode({ v: 1, k: 'request', id: 4242, to: 'cmd:greet', method: '', payload: SB.encode({ name: 'raw' }) })));
-  const timeout = new Promise((r) => setTimeout(() => r('refused: no answer'), 3000));
-  const attempt = SB.invokeViaPost('cmd:greet', { name: 'mallory' }, (t) => handlers.postMessage(t))
-    .then((v) => 'reached: ' + v, (e) => 'refused: ' + (e.code || 'error'));
-  show('post', await Promise.race([attempt, timeout]));
+  try {
+    // a raw request without hello: it must not ride on another session's handshake
+    handlers.postMessage(SB.b64(SB.encode({ v: 1, k: 'request', id: 4242, to: 'cmd:greet', method: '', payload: SB.encode({ name: 'raw' }) })));
+    const timeout = new Promise((r) => setTimeout(() => r('refused: no answer'), 3000));
+    const attempt = SB.invokeViaPost('cmd:greet', { name: 'mallory' }, (t) => handlers.postMessage(t))
+      .then((v) => 'reached: ' + v, (e) => 'refused: ' + (e.code || 'error'));
+    show('post', await Promise.race([attempt, timeout]));
+  } catch (e) {
+    // the top frame's guard gives a page of an untrusted origin no token: it throws
+    show('post', 'refused: thrown');
+  }
 })();
 </script></body></html>"#;
 
@@ -218,7 +223,10 @@ fn a_page_in_an_untrusted_origin_or_iframe_cannot_reach_any_command() {
     driver.switch_to_label("evil");
     let (fetch, post) = evil_results(&driver);
     assert_eq!(fetch, "refused: forbidden", "top-level fetch");
-    assert_eq!(post, "refused: forbidden", "top-level postMessage");
+    assert_eq!(
+        post, "refused: thrown",
+        "top-level postMessage: the guard gives an untrusted page no token"
+    );
 
     driver.switch_to_label("main");
     assert_eq!(hits(&driver), 0, "a command ran for an untrusted page");
@@ -474,4 +482,162 @@ fn a_remote_origin_named_by_a_capability_gets_exactly_its_grants() {
         denied, "refused: forbidden",
         "a command the capability does not grant"
     );
+}
+
+/// A page of another origin that attacks the string channel's token: it reaches the real
+/// message handler through WebKit's prototype getter, hooks `postMessage` on the handler's
+/// prototype and `Reflect.apply`, calls the guarded wrapper, and asks for a token itself.
+/// It writes what it saw in `#steal` as JSON. Framed with `#frame:<candidates>`, it posts a
+/// frame with each candidate token through its own message handler instead.
+const ATTACK_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><script>{client}</script></head>
+<body><p id="steal"></p><script>
+(() => {
+  const frame = (name) => SB.b64(SB.encode({ v: 1, k: 'request', id: 77, to: 'cmd:greet', method: '', payload: SB.encode({ name }) }));
+  const real = () => {
+    try {
+      const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window.webkit), 'messageHandlers');
+      return d && d.get ? d.get.call(window.webkit).ipc : null;
+    } catch (e) { return null; }
+  };
+  if (location.hash.startsWith('#frame:')) {
+    // an iframe replaying what the top page captured
+    const candidates = JSON.parse(decodeURIComponent(location.hash.slice(7)));
+    const handler = real() || (window.webkit && window.webkit.messageHandlers.ipc);
+    let posted = 0;
+    for (const c of candidates) { try { handler.postMessage(c.split(':')[0] + ':' + frame('replayed')); posted++; } catch (e) {} }
+    try { handler.postMessage(frame('untokened')); posted++; } catch (e) {}
+    document.getElementById('steal').textContent = 'posted ' + posted;
+    return;
+  }
+  window.SB_STEAL = (() => {
+    const captured = [];
+    const handler = real();
+    if (handler) {
+      const proto = Object.getPrototypeOf(handler);
+      const original = proto.postMessage;
+      proto.postMessage = function (m) { captured.push(String(m)); return original.call(this, m); };
+    }
+    const apply = Reflect.apply;
+    Reflect.apply = function (f, t, a) { captured.push(String(a && a[0])); return apply(f, t, a); };
+    let wrapper;
+    try { window.webkit.messageHandlers.ipc.postMessage('probe'); wrapper = 'sent'; } catch (e) { wrapper = 'threw'; }
+    let token;
+    try { const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); token = x.status + ':' + x.responseText; }
+    catch (e) { token = 'error'; }
+    Reflect.apply = apply;
+    return { handler: !!handler, wrapper, token, captured };
+  });
+  if (!location.hash) document.getElementById('steal').textContent = JSON.stringify(window.SB_STEAL());
+})();
+</script></body></html>"#;
+
+/// Whether any captured text starts with a bridge token (32 hex digits and a colon).
+fn has_token(captured: &[Value]) -> bool {
+    captured.iter().filter_map(Value::as_str).any(|c| {
+        c.split_once(':').is_some_and(|(head, _)| {
+            head.len() == 32 && head.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    })
+}
+
+#[test]
+fn the_post_message_token_cannot_be_stolen_kept_or_replayed() {
+    let _serial = serial();
+    let server = Server::start(ATTACK_PAGE);
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    let app_url = driver.run("return location.href;");
+
+    // 1. the window navigates to a remote page, which attacks the channel
+    driver.call("POST", "/url", Some(&json!({ "url": server.url() })));
+    let stolen = driver.wait_for(
+        "the remote page's attack",
+        "return document.getElementById('steal') && document.getElementById('steal').textContent;",
+        WAIT,
+    );
+    let stolen: Value = serde_json::from_str(stolen.as_str().unwrap()).unwrap();
+    eprintln!("remote page saw: {stolen}");
+    assert_eq!(
+        stolen["handler"],
+        json!(true),
+        "the attack reaches the real handler"
+    );
+    assert_eq!(
+        stolen["wrapper"],
+        json!("threw"),
+        "an untrusted document has no token"
+    );
+    assert!(
+        stolen["token"].as_str().unwrap().starts_with("403"),
+        "{stolen}"
+    );
+    let captured = stolen["captured"].as_array().unwrap().clone();
+    assert!(
+        !has_token(&captured),
+        "the remote page read a token: {captured:?}"
+    );
+
+    // 2. back to the app: its new document gets a new token and works
+    driver.call("POST", "/url", Some(&json!({ "url": app_url })));
+    driver.switch_to_label("main");
+    wait_listening(&driver);
+    let before = hits(&driver);
+
+    // in the app's own page, hooks installed after the guard see nothing either
+    let own = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         const captured = []; \
+         const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window.webkit), 'messageHandlers'); \
+         const handler = d.get.call(window.webkit).ipc; const proto = Object.getPrototypeOf(handler); \
+         const original = proto.postMessage; \
+         proto.postMessage = function (m) { captured.push(String(m)); return original.call(this, m); }; \
+         const apply = Reflect.apply; Reflect.apply = function (f, t, a) { captured.push(String(a && a[0])); return apply(f, t, a); }; \
+         let again; try { const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); again = x.status; } catch (e) { again = 'error'; } \
+         SB.invokeViaPost('cmd:greet', { name: 'own' }) \
+           .then(v => done({ reply: v, captured, again }), e => done({ reply: 'failed: ' + e.code, captured, again })) \
+           .finally(() => { proto.postMessage = original; Reflect.apply = apply; });"
+    );
+    assert_eq!(own["reply"], json!("Hello, own! (from Rust)"), "{own}");
+    assert_eq!(own["again"], json!(403), "a document gets its token once");
+    let own_captured = own["captured"].as_array().unwrap();
+    assert!(
+        !has_token(own_captured),
+        "a hook in the app's page read the token: {own_captured:?}"
+    );
+
+    // 3. a cross-origin iframe in the app's page replays whatever the remote page captured
+    let replay = format!(
+        "{}#frame:{}",
+        server.url(),
+        urlencode(&serde_json::to_string(&captured).unwrap())
+    );
+    driver.run(&format!(
+        "const f = document.createElement('iframe'); f.id = 'replay'; f.src = {replay:?}; document.body.appendChild(f);"
+    ));
+    driver.frame(Some("#replay"));
+    let posted = driver.wait_for(
+        "the iframe's replay",
+        "return document.getElementById('steal').textContent;",
+        WAIT,
+    );
+    assert!(posted.as_str().unwrap().starts_with("posted "), "{posted}");
+    driver.frame(None);
+    // the iframe's messages were handled before this call (one channel, in order)
+    let after = hits(&driver);
+    assert_eq!(
+        after,
+        before + 1,
+        "a replayed or untokened message reached a command"
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

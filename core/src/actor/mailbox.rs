@@ -263,8 +263,9 @@ impl Task {
                 }
                 Ran::Panicked(message) => {
                     tracing::warn!(address = %self.address, %message, "actor panicked");
+                    // the panic's text goes to the log only, never to the page
                     reply.fail(actor_failed(format!(
-                        "actor `{}` panicked: {message}",
+                        "actor `{}` failed; the app's log has the details",
                         self.address
                     )));
                     let state = state.unwrap_or_else(|| (self.factory)());
@@ -314,10 +315,13 @@ impl Task {
         }
     }
 
+    /// Why the actor stopped, as callers and `actor/<name>/stopped` listeners read it: the
+    /// panic's text (which may hold anything) is logged, not repeated here.
     fn give_up_reason(&self, message: &str) -> String {
         let strategy = self.intensity.strategy();
+        tracing::warn!(address = %self.address, last = %message, "actor gives up");
         format!(
-            "actor `{}` is stopped: it failed more than {} times within {:?} (last: {message})",
+            "actor `{}` is stopped: it failed more than {} times within {:?}; the app's log has the details",
             self.address,
             strategy.max_restarts(),
             strategy.within()

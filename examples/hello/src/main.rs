@@ -105,7 +105,7 @@ fn app() -> AppBuilder {
         .capability(
             Capability::new("chat")
                 .windows(["main", "second"])
-                .allow(["event:hello/chat"]),
+                .allow(["event:hello/chat", "emit:hello/chat"]),
         )
 }
 

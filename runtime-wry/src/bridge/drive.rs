@@ -74,7 +74,6 @@ impl Bridge {
                     let _ = catch_unwind(AssertUnwindSafe(move || drop(work)));
                     let answer = refusal(
                         frame,
-                        &self.limits,
                         ErrorCode::Internal,
                         "the host failed while handling this frame",
                     );

@@ -7,20 +7,62 @@
 //! | request | answer |
 //! |---|---|
 //! | `POST /ipc`, body = one encoded frame | `200` with one encoded frame (the session's direct answer) or `204` |
-//! | `POST /poll` | held until the window's outbound queue has frames, then `200` with a batch (PROTOCOL.md §7); `204` after 25 s of nothing; `410` once the window is closed |
+//! | `POST /poll` | held until the caller's session has frames queued, then `200` with a batch (PROTOCOL.md §7); `204` after 25 s of nothing; `410` once the session is over (navigation, window closed) |
+//! | `POST /token` | the current document's `postMessage` token, once per document, to the top document's own trusted origin only (see `link`); `403` otherwise |
 //! | `OPTIONS` | a CORS preflight answer, for trusted origins |
 //!
-//! and, as a fallback, `window.ipc.postMessage(<base64 frame>)`, answered by
+//! and the string channel: `window.ipc.postMessage('<token>:<base64 frame>')`, answered by
 //! `evaluate_script("window.__SWITCHBOARD_RECEIVE__('<base64 frame>')")`.
 //!
-//! **Identity** comes from wry: the protocol handler is told which webview a request came
-//! from (its id is the window's label), so a page can never speak as another window. Its
-//! origin comes from the request's `Origin` (else `Referer`) header; a frame from an origin
-//! the app does not trust is answered `forbidden` here and never reaches the bus.
+//! ## The trust model
+//! - **Which window** a request comes from is told by wry (the webview id is the window's
+//!   label): a page can never speak as another window.
+//! - **Which origin**: on the scheme, the request's `Origin` header (a request without one
+//!   is not trusted; a `Referer` is not used). On the string channel, the origin recorded
+//!   when the document's token was issued: the message is bound to the document that sent
+//!   it, not to the URL the webview shows when it arrives (during a navigation that is
+//!   already the next page's).
+//! - **Trusted** callers are the app's own origins (the pages the runtime serves: the
+//!   embedded frontend's, or the dev server's in a debug build) and origins a capability
+//!   names. Anything else is answered `forbidden` from at most the first
+//!   [`PEEK_PREFIX`](switchboard_protocol::PEEK_PREFIX) bytes of its frame (to find the
+//!   request id), no session is opened or kept for it, and the bus never sees the frame.
+//! - **Top frame or iframe**: a caller whose origin is the top document's is stamped
+//!   `top_frame: true`. That includes **same-origin iframes** (`srcdoc`, `about:blank`,
+//!   `<iframe sandbox="allow-same-origin">` of the app's own pages): WebKit sends them with
+//!   the top document's `Origin`, so they get the top frame's grants. An iframe of another
+//!   origin (or a sandboxed one without `allow-same-origin`, whose origin is `null`) is a
+//!   caller of its own: refused unless a capability with `iframes: true` names its origin.
+//!   An app that shows untrusted HTML must put it in `<iframe sandbox>` **without**
+//!   `allow-same-origin` (or on another origin), never in a same-origin frame.
+//! - **The string channel** is top-frame only: its messages must carry the document's
+//!   token, which the guard script (top frame, document start, before any page script)
+//!   obtains by a synchronous `POST /token` and keeps in a closure; a document of an
+//!   untrusted origin gets no token, and its messages are dropped. The guard calls the
+//!   handler's `postMessage` captured at start through `Reflect.apply`, so a page that
+//!   replaces `postMessage` on the handler's prototype never sees the token.
+//! - **Sessions belong to documents**: a committed navigation closes the old document's
+//!   sessions (their subscriptions and pending calls), and answers or pushes that arrive
+//!   for an old document are dropped, never evaluated in the next page.
+//! - **Pushes belong to sessions**: each session has its own queue; a `/poll` takes only
+//!   its own session's frames, so an iframe origin granted one event cannot read the top
+//!   frame's events or stream items.
 //!
 //! The UI thread never waits on the bus: the handler polls the session's answer once (in
 //! the async runtime's context); a ready answer goes back at once, anything else is handed
 //! to the async runtime and answered through wry's asynchronous responder (see `drive`).
+//!
+//! ## Bounds
+//! - Frames and batches: the protocol's `Limits` (64 MiB). A `postMessage` longer than the
+//!   base64 of the largest frame is refused before it is decoded. wry reads a scheme
+//!   request's whole body (on the UI thread, in 1 KiB chunks) before the bridge sees it, so
+//!   an oversized `fetch` body is read, then refused unread.
+//! - Sessions: at most [`MAX_SESSIONS_PER_DOCUMENT`](link::MAX_SESSIONS_PER_DOCUMENT)
+//!   trusted origins per document; untrusted callers get no session.
+//! - Pushes: every queue of a window draws on one budget
+//!   ([`MAX_QUEUED_BYTES`](outbox::MAX_QUEUED_BYTES), 80 MiB); one delivery carries at most
+//!   [`MAX_DELIVERY_BYTES`](outbox::MAX_DELIVERY_BYTES) (4 MiB) unless a single frame is
+//!   larger. A held poll has one expiry timer, stopped as soon as the poll is answered.
 //!
 //! **Thread hops of one call**: a synchronous `#[switchboard::command]` makes none: `fetch`
 //! or `postMessage` → handler on the UI thread → the command runs there → responder or
@@ -50,19 +92,13 @@
 //! So: most of a `fetch` round trip is WebKit's own custom-scheme cost (the floor); the
 //! bus and its two thread hops add ~250–300 µs under this load (~90 µs in a quieter probe).
 //! Small replies come back 10–60% faster through `postMessage`, large payloads 3–4× faster
-//! through `fetch`, and pushes 1.5–2× faster through the held-open poll. The 16 MiB round
-//! trip of the e2e test takes 0.9–2 s in a debug build. Both paths stay available: the
-//! client picks (`fetch` first, `postMessage` as the fallback), and the host pushes by poll
-//! as soon as the page polls, by script otherwise.
-//!
-//! ## Limits of the identity check
-//! An iframe of the app's *own* origin cannot be told from the top frame on the `fetch` path
-//! (WebKit sends the same `Origin`), so it is stamped `top_frame: true`; an iframe of any
-//! other origin is stamped `top_frame: false` with its real origin. The `postMessage` path
-//! is top-frame only: its messages carry a per-window token that only the top frame's init
-//! script knows (see `ipc_guard_script`).
+//! through `fetch`, and pushes 1.5–2× faster through the held-open poll. Both paths stay
+//! available: the client picks, and the host pushes by poll as soon as a session polls, by
+//! script otherwise.
 
 mod drive;
+mod guard;
+mod link;
 mod outbox;
 
 use std::borrow::Cow;
@@ -74,126 +110,37 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use bytes::Bytes;
 use switchboard_protocol::{
-    ErrorCode, ErrorFrame, Frame, Limits, Response as ResponseFrame, WireError,
+    peek_request_id, ErrorCode, ErrorFrame, Frame, Limits, Response as ResponseFrame, WireError,
+    PEEK_PREFIX,
 };
 use wry::http::{header, HeaderValue, Request, Response, StatusCode};
 
 use crate::origin::{Origin, TrustedOrigins};
 
+pub(crate) use guard::ipc_guard_script;
+pub(crate) use link::{Connect, DocumentId, Refused, ScheduleFlush, WindowLink};
 pub(crate) use outbox::{Outbox, PushError, Responder, POLL_HOLD};
 
 /// The custom scheme of the bridge.
 pub const BRIDGE_SCHEME: &str = "switchboard";
 
-/// Most distinct caller origins a window keeps a session for (a page framing many origins
-/// cannot grow the map without bound).
-const MAX_ORIGINS_PER_WINDOW: usize = 16;
-
 /// The MIME type of the bridge's answers.
 const FRAME_MIME: &str = "application/msgpack";
 
+/// Hands a document a script with frames (from the async runtime): evaluated only while
+/// that document is still the window's.
+pub(crate) type Deliver = Arc<dyn Fn(DocumentId, String) + Send + Sync>;
+
 /// What the bridge needs of a bus session: hand it a frame, get the direct answer (if any);
-/// close it when the window goes. The one seam to the bus (see `crate::bus`).
+/// close it when its document or window goes. The one seam to the bus (see `crate::bus`).
 pub(crate) trait BusSession: Send + Sync + 'static {
     /// Handle one encoded frame from the page.
     fn handle(&self, frame: Bytes) -> Pin<Box<dyn Future<Output = Option<Bytes>> + Send>>;
     /// Whether any capability grants this session anything (an origin that is not the
     /// app's own is trusted only then).
     fn has_grants(&self) -> bool;
-    /// The window is gone.
+    /// The document or the window is gone.
     fn close(&self);
-}
-
-/// Opens a window's session for a caller origin (`top_frame`: the request came from the
-/// window's top page, not from an iframe of another origin).
-pub(crate) type Connect = Box<dyn Fn(&str, bool) -> Arc<dyn BusSession> + Send + Sync>;
-
-/// One window as the bridge sees it: its sessions (one per origin that talks to the bus,
-/// opened on first use), its outbound queue and the origin of its top page.
-pub(crate) struct WindowLink {
-    pub(crate) label: String,
-    pub(crate) outbox: Arc<Outbox>,
-    /// Prefix of every `postMessage` from this window's top frame (see [`ipc_guard_script`]).
-    ipc_token: String,
-    page_origin: Mutex<Option<Origin>>,
-    sessions: Mutex<HashMap<(String, bool), Arc<dyn BusSession>>>,
-    connect: Connect,
-}
-
-impl WindowLink {
-    pub(crate) fn new(
-        label: String,
-        page_url: &str,
-        outbox: Arc<Outbox>,
-        connect: Connect,
-    ) -> Self {
-        Self {
-            label,
-            outbox,
-            ipc_token: uuid::Uuid::new_v4().simple().to_string(),
-            page_origin: Mutex::new(Origin::parse(page_url)),
-            sessions: Mutex::new(HashMap::new()),
-            connect,
-        }
-    }
-
-    /// The init script (top frame only) that makes the top frame's `window.ipc.postMessage`
-    /// carry this window's secret token.
-    pub(crate) fn ipc_guard_script(&self) -> String {
-        ipc_guard_script(&self.ipc_token)
-    }
-
-    /// The top page navigated (UI thread, page-load handler): the old page's sessions are
-    /// closed (its subscriptions and pending calls with them) and its undelivered frames
-    /// dropped; the new page opens fresh sessions on its first frame.
-    pub(crate) fn navigated(&self, url: &str) {
-        *self.page_origin.lock().unwrap_or_else(|e| e.into_inner()) = Origin::parse(url);
-        self.close_sessions();
-        self.outbox.reset();
-    }
-
-    /// Close and forget every session of this window (outside the lock).
-    fn close_sessions(&self) {
-        let sessions: Vec<_> = self
-            .sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain()
-            .map(|(_, s)| s)
-            .collect();
-        for session in sessions {
-            session.close();
-        }
-    }
-
-    fn is_top_frame(&self, origin: &Origin) -> bool {
-        self.page_origin
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_some_and(|page| page == origin)
-    }
-
-    /// The session of callers from `origin`, opened on first use (at most
-    /// [`MAX_ORIGINS_PER_WINDOW`] kept; beyond that a session is opened per request).
-    fn session(&self, origin: &Origin) -> Arc<dyn BusSession> {
-        let top_frame = self.is_top_frame(origin);
-        let key = (origin.as_str().to_owned(), top_frame);
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(session) = sessions.get(&key) {
-            return session.clone();
-        }
-        let session = (self.connect)(origin.as_str(), top_frame);
-        if sessions.len() < MAX_ORIGINS_PER_WINDOW {
-            sessions.insert(key, session.clone());
-        }
-        session
-    }
-
-    fn close(&self) {
-        self.outbox.close();
-        self.close_sessions();
-    }
 }
 
 /// Everything the protocol handlers share (they run on the UI thread, the work on the
@@ -229,7 +176,7 @@ impl Bridge {
         }
     }
 
-    /// The window is closed: close its session and outbox. In-flight requests still get
+    /// The window is closed: close its sessions and queues. In-flight requests still get
     /// their answers from the bus (which answers them `window_closed` or as it sees fit).
     pub(crate) fn detach(&self, label: &str) -> Option<Arc<WindowLink>> {
         let link = self.windows().remove(label)?;
@@ -241,6 +188,16 @@ impl Bridge {
         self.windows().get(label).cloned()
     }
 
+    /// The channel of a caller, or why it has none.
+    fn channel(
+        &self,
+        link: &WindowLink,
+        origin: Option<&Origin>,
+    ) -> Result<link::Channel, Refused> {
+        let origin = origin.ok_or(Refused::Untrusted)?;
+        link.channel(origin, self.trusted.allows(Some(origin)))
+    }
+
     /// The `switchboard://` handler (UI thread; returns at once).
     pub(crate) fn handle_request(
         self: &Arc<Self>,
@@ -249,23 +206,16 @@ impl Bridge {
         responder: Responder,
     ) {
         let origin = Origin::of_request(request.headers());
-        let local = self.trusted.allows(origin.as_ref());
         let allow_origin = request.headers().get(header::ORIGIN).cloned();
         let path = request.uri().path().to_owned();
         let method = request.method().as_str().to_owned();
-        tracing::trace!(webview = webview_id, %path, %method, ?origin, local, "bridge request");
+        tracing::trace!(webview = webview_id, %path, %method, ?origin, "bridge request");
 
         let link = self.link(webview_id);
-        // the app's own origins are trusted; any other only when a capability names it
-        let session = match (&origin, &link) {
-            (Some(origin), Some(link)) => {
-                let session = link.session(origin);
-                (local || session.has_grants()).then_some(session)
-            }
-            _ => None,
-        };
-        let trusted = session.is_some();
         if method == "OPTIONS" {
+            let trusted = link
+                .as_ref()
+                .is_some_and(|link| self.channel(link, origin.as_ref()).is_ok());
             let mut response = response(
                 StatusCode::NO_CONTENT,
                 trusted.then_some(allow_origin).flatten(),
@@ -294,8 +244,7 @@ impl Bridge {
         let Some(link) = link else {
             // a webview we do not know (closing, or not ours): nothing to route to
             let frame = refusal(
-                &request.into_body(),
-                &self.limits,
+                request.body(),
                 ErrorCode::WindowClosed,
                 "this window is closed",
             );
@@ -303,21 +252,43 @@ impl Bridge {
             return;
         };
         match path.as_str() {
+            "/token" => {
+                // trusted: the app's own origin, or one a capability grants something
+                let trusted = self.channel(&link, origin.as_ref()).is_ok();
+                match link.issue_token(origin.as_ref(), trusted) {
+                    Some(token) => {
+                        let mut answer =
+                            response(StatusCode::OK, allow_origin, Cow::Owned(token.into_bytes()));
+                        answer
+                            .headers_mut()
+                            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                        responder(answer);
+                    }
+                    None => {
+                        tracing::warn!(window = %link.label, ?origin, "postMessage token refused");
+                        responder(response(
+                            StatusCode::FORBIDDEN,
+                            allow_origin,
+                            Cow::Borrowed(&[]),
+                        ));
+                    }
+                }
+            }
             "/ipc" => {
-                let body = Bytes::from(request.into_body());
-                let Some(session) = session else {
-                    tracing::warn!(window = %link.label, ?origin, "frame from an untrusted origin refused");
-                    let message = match &origin {
-                        Some(o) => format!("origin `{o}` is not trusted by this app"),
-                        None => "a request without an origin is not trusted".to_owned(),
-                    };
-                    let frame = refusal(&body, &self.limits, ErrorCode::Forbidden, &message);
-                    // the refusal is readable by the page (it learns nothing but "no")
-                    responder(response(StatusCode::OK, allow_origin, Cow::Owned(frame)));
-                    return;
+                let channel = match self.channel(&link, origin.as_ref()) {
+                    Ok(channel) => channel,
+                    Err(refused) => {
+                        tracing::warn!(window = %link.label, ?origin, ?refused, "frame refused unread");
+                        let (code, message) = refused_error(&refused, origin.as_ref());
+                        // read at most a prefix, for the request id: the page learns "no"
+                        let frame = refusal(request.body(), code, &message);
+                        responder(response(StatusCode::OK, allow_origin, Cow::Owned(frame)));
+                        return;
+                    }
                 };
+                let body = Bytes::from(request.into_body());
                 let span = tracing::debug_span!("bridge.ipc", window = %link.label);
-                let work = session.handle(body.clone());
+                let work = channel.session.handle(body.clone());
                 // the responder goes to whichever side answers: here, or the spawned task
                 let slot = Arc::new(Mutex::new(Some(responder)));
                 let spawned = slot.clone();
@@ -335,20 +306,22 @@ impl Bridge {
                 }
             }
             "/poll" => {
-                if !trusted {
+                let Ok(channel) = self.channel(&link, origin.as_ref()) else {
                     responder(response(
                         StatusCode::FORBIDDEN,
                         allow_origin,
                         Cow::Borrowed(&[]),
                     ));
                     return;
-                }
-                if let Some(generation) = link.outbox.poll(responder, allow_origin) {
-                    let outbox = link.outbox.clone();
-                    self.runtime.spawn(async move {
+                };
+                let outbox = channel.outbox;
+                if let Some(generation) = outbox.poll(responder, allow_origin) {
+                    let expiring = outbox.clone();
+                    let timer = self.runtime.spawn(async move {
                         tokio::time::sleep(POLL_HOLD).await;
-                        outbox.expire(generation);
+                        expiring.expire(generation);
                     });
+                    outbox.arm(generation, timer.abort_handle());
                 }
             }
             _ => responder(response(
@@ -359,81 +332,102 @@ impl Bridge {
         }
     }
 
-    /// A `window.ipc.postMessage` from the page of `label` (UI thread). `page_url` is the
-    /// main frame's URL (wry cannot tell which frame posted). The answer, if any, comes back
-    /// as a frame for the UI thread to hand the page ([`receive_script`]) when it is ready at
-    /// once (see `drive`), else later as a script through `deliver` (from the async runtime).
+    /// A `window.ipc.postMessage` from the top frame of window `label` (UI thread). The
+    /// message must start with its document's token (see `link`); it is then stamped with
+    /// that document's origin. The answer, if any, comes back with the document it belongs
+    /// to: for the UI thread to hand the page ([`receive_script`]) when it is ready at once
+    /// (see `drive`), else later as a script through `deliver` (from the async runtime).
     pub(crate) fn handle_message(
         self: &Arc<Self>,
         label: &str,
-        page_url: &str,
         message: &str,
-        deliver: &Arc<dyn Fn(String) + Send + Sync>,
-    ) -> Option<Bytes> {
+        deliver: &Deliver,
+    ) -> Option<(DocumentId, Bytes)> {
         let link = self.link(label)?;
-        // wry cannot tell which frame posted: only the top frame knows the token
-        let Some(message) = message
-            .strip_prefix(link.ipc_token.as_str())
-            .and_then(|m| m.strip_prefix(':'))
+        // wry cannot tell which frame or document posted: only the document's token can
+        let Some((document, origin)) = message
+            .split_once(':')
+            .and_then(|(token, _)| link.document_of_token(token))
         else {
-            tracing::warn!(window = %link.label, "postMessage without this window's token dropped (an iframe?)");
+            tracing::warn!(window = %link.label, "postMessage without this document's token dropped");
             return None;
         };
-        let origin = Origin::parse(page_url);
-        let bytes = match base64::engine::general_purpose::STANDARD.decode(message.trim()) {
+        let message = message.split_once(':').map_or("", |(_, m)| m).trim();
+        let refuse = |code: ErrorCode, text: &str| {
+            // the id of a request, from a bounded prefix of the base64 (4 chars = 3 bytes)
+            let prefix = &message.as_bytes()[..message.len().min(PEEK_PREFIX / 3 * 4)];
+            let valid = prefix
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/')))
+                .unwrap_or(prefix.len());
+            let head = base64::engine::general_purpose::STANDARD
+                .decode(&prefix[..valid / 4 * 4])
+                .unwrap_or_default();
+            Some((document, Bytes::from(refusal(&head, code, text))))
+        };
+        if message.len() > base64_len(self.limits.max_frame) {
+            return refuse(
+                ErrorCode::TooLarge,
+                &format!(
+                    "a postMessage frame is limited to {} bytes",
+                    self.limits.max_frame
+                ),
+            );
+        }
+        let bytes = match base64::engine::general_purpose::STANDARD.decode(message) {
             Ok(bytes) => Bytes::from(bytes),
             Err(e) => {
                 let frame = error_frame(
                     ErrorCode::Malformed,
                     &format!("postMessage body is not base64: {e}"),
                 );
-                return Some(Bytes::from(frame));
+                return Some((document, Bytes::from(frame)));
             }
         };
-        let session = origin.as_ref().map(|o| link.session(o));
-        let trusted = self.trusted.allows(origin.as_ref())
-            || session.as_ref().is_some_and(|s| s.has_grants());
-        let session = match session {
-            Some(session) if trusted => session,
-            _ => {
-                let message = format!(
-                    "origin `{}` is not trusted by this app",
-                    origin.as_ref().map(Origin::as_str).unwrap_or("null")
-                );
-                let frame = refusal(&bytes, &self.limits, ErrorCode::Forbidden, &message);
-                return Some(Bytes::from(frame));
+        let channel = match link.channel(&origin, self.trusted.allows(Some(&origin))) {
+            Ok(channel) => channel,
+            Err(refused) => {
+                let (code, text) = refused_error(&refused, Some(&origin));
+                return refuse(code, &text);
             }
         };
-        link.outbox.prefer_eval();
+        channel.outbox.prefer_eval();
         let span = tracing::debug_span!("bridge.post_message", window = %link.label);
-        let work = session.handle(bytes.clone());
+        let work = channel.session.handle(bytes.clone());
         let deliver = deliver.clone();
         let ready = self.drive(&bytes, work, span, move |answer| {
             if let Some(answer) = answer {
-                deliver(receive_script(&[answer]));
+                deliver(document, receive_script(&[answer]));
             }
         });
-        ready.flatten()
+        ready.flatten().map(|answer| (document, answer))
     }
 }
 
-/// wry's `window.ipc.postMessage` (top frame only) posts to WebKit's `ipc` message handler,
-/// which every frame of the page can reach, and wry reports the top frame's URL for all of
-/// them. This script, run in the top frame before the page, shadows
-/// `window.webkit.messageHandlers` there (`window.webkit` itself cannot be replaced: it is a
-/// non-configurable property) by a frozen object whose `ipc` handler prefixes each message
-/// with the window's secret token. A frame of another origin cannot read the token, so its
-/// messages are dropped. The `webkit` wrapper is then kept alive from the global object:
-/// WebKit recreates a collected wrapper without the shadowing property.
-fn ipc_guard_script(token: &str) -> String {
-    format!(
-        "(function () {{ var w = window.webkit; var h = w && w.messageHandlers; var real = h && h.ipc; \
-         if (!real) return; var t = '{token}:'; \
-         var ipc = Object.freeze({{ postMessage: function (m) {{ real.postMessage(t + m); }} }}); \
-         try {{ Object.defineProperty(w, 'messageHandlers', {{ value: Object.freeze({{ ipc: ipc }}), writable: false, configurable: false }}); \
-         Object.defineProperty(window, Symbol('switchboard.ipc'), {{ value: w }}); }} \
-         catch (e) {{ console.error('switchboard: cannot guard the ipc channel', e); }} }})();"
-    )
+/// Length of the base64 text of `n` bytes.
+fn base64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
+}
+
+/// The wire error answering a caller that gets no session.
+fn refused_error(refused: &Refused, origin: Option<&Origin>) -> (ErrorCode, String) {
+    match refused {
+        Refused::Untrusted => (
+            ErrorCode::Forbidden,
+            match origin {
+                Some(o) => format!("origin `{o}` is not trusted by this app"),
+                None => "a request without an origin is not trusted".to_owned(),
+            },
+        ),
+        Refused::TooManyOrigins => (
+            ErrorCode::Busy,
+            format!(
+                "this page already talks to the bus from {} origins",
+                link::MAX_SESSIONS_PER_DOCUMENT
+            ),
+        ),
+        Refused::Closed => (ErrorCode::WindowClosed, "this window is closed".to_owned()),
+    }
 }
 
 /// The script that hands frames to the page's client: one call of
@@ -488,19 +482,12 @@ pub(crate) fn response(
     response
 }
 
-/// The frame answering a frame the bridge refuses: a `response` carrying the error when
-/// the frame is a request (or subscribe/unsubscribe) whose id can be read, else an `error`
-/// frame.
-pub(crate) fn refusal(body: &[u8], limits: &Limits, code: ErrorCode, message: &str) -> Vec<u8> {
-    let error = WireError::new(code.clone(), message);
-    let id = match Frame::decode_slice(body, limits) {
-        Ok(Frame::Request(r)) => Some(r.id),
-        Ok(Frame::Subscribe(s)) => Some(s.id),
-        Ok(Frame::Unsubscribe(u)) => Some(u.id),
-        Ok(_) => None,
-        Err(e) => e.request_id(),
-    };
-    let frame = match id {
+/// The frame answering a frame the bridge refuses, without decoding it: a `response`
+/// carrying the error when the first [`PEEK_PREFIX`] bytes show a request (or
+/// subscribe/unsubscribe) and its id, else an `error` frame.
+pub(crate) fn refusal(body: &[u8], code: ErrorCode, message: &str) -> Vec<u8> {
+    let error = WireError::new(code, message);
+    let frame = match peek_request_id(body, PEEK_PREFIX) {
         Some(id) => Frame::Response(ResponseFrame {
             id,
             result: Err(error),
@@ -525,6 +512,7 @@ fn error_frame(code: ErrorCode, message: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -532,9 +520,11 @@ mod tests {
 
     use super::*;
 
-    /// Echoes frames; grants only to `https://friend.example`.
+    /// Echoes frames; grants only to `https://friend.example`; counts sessions opened and
+    /// closed.
     struct Echo {
         grants: bool,
+        closed: Arc<AtomicBool>,
     }
 
     impl BusSession for Echo {
@@ -544,7 +534,17 @@ mod tests {
         fn has_grants(&self) -> bool {
             self.grants
         }
-        fn close(&self) {}
+        fn close(&self) {
+            self.closed.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// One session the test's connector opened: origin, top frame, queue, closed flag.
+    type OpenedSession = (String, bool, Arc<Outbox>, Arc<AtomicBool>);
+
+    #[derive(Default)]
+    struct Opened {
+        log: Mutex<Vec<OpenedSession>>,
     }
 
     fn request_frame(id: u64) -> Vec<u8> {
@@ -559,7 +559,27 @@ mod tests {
         .encode()
     }
 
-    fn bridge() -> (Arc<Bridge>, tokio::runtime::Runtime) {
+    fn link(label: &str, url: &str, opened: Arc<Opened>) -> Arc<WindowLink> {
+        Arc::new(WindowLink::new(
+            label.into(),
+            url,
+            Box::new(move |origin, top, outbox| {
+                let closed = Arc::new(AtomicBool::new(false));
+                opened
+                    .log
+                    .lock()
+                    .unwrap()
+                    .push((origin.to_owned(), top, outbox, closed.clone()));
+                Arc::new(Echo {
+                    grants: origin == "https://friend.example",
+                    closed,
+                })
+            }),
+            Arc::new(|_| {}),
+        ))
+    }
+
+    fn bridge() -> (Arc<Bridge>, tokio::runtime::Runtime, Arc<Opened>) {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -567,31 +587,25 @@ mod tests {
             .unwrap();
         let trusted = TrustedOrigins::new([Origin::parse("app://localhost").unwrap()]);
         let bridge = Arc::new(Bridge::new(trusted, rt.handle().clone()));
-        bridge.attach(Arc::new(WindowLink::new(
-            "main".into(),
-            "app://localhost/index.html",
-            Arc::new(Outbox::new(Box::new(|| {}))),
-            Box::new(|origin, _top| {
-                Arc::new(Echo {
-                    grants: origin == "https://friend.example",
-                })
-            }),
-        )));
-        (bridge, rt)
+        let opened = Arc::new(Opened::default());
+        let link = link("main", "app://localhost/index.html", opened.clone());
+        link.navigated("app://localhost/index.html");
+        bridge.attach(link);
+        (bridge, rt, opened)
     }
 
-    fn call(
+    fn call_with(
         bridge: &Arc<Bridge>,
         webview: &str,
-        origin: Option<&str>,
+        headers: &[(&str, &str)],
         path: &str,
         body: Vec<u8>,
     ) -> Response<Cow<'static, [u8]>> {
         let mut builder = Request::builder()
             .method("POST")
             .uri(format!("switchboard://localhost{path}"));
-        if let Some(origin) = origin {
-            builder = builder.header("Origin", origin);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
         }
         let (tx, rx) = mpsc::channel();
         bridge.handle_request(
@@ -604,13 +618,38 @@ mod tests {
         rx.recv_timeout(Duration::from_secs(5)).expect("no answer")
     }
 
+    fn call(
+        bridge: &Arc<Bridge>,
+        webview: &str,
+        origin: Option<&str>,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Response<Cow<'static, [u8]>> {
+        let headers: Vec<(&str, &str)> = origin.map(|o| ("Origin", o)).into_iter().collect();
+        call_with(bridge, webview, &headers, path, body)
+    }
+
     fn decode(response: &Response<Cow<'static, [u8]>>) -> Frame {
         Frame::decode_slice(response.body(), &Limits::default()).unwrap()
     }
 
+    fn forbidden_id(response: &Response<Cow<'static, [u8]>>) -> Option<u64> {
+        match decode(response) {
+            Frame::Response(r) => {
+                assert_eq!(r.result.unwrap_err().code, ErrorCode::Forbidden);
+                Some(r.id.get())
+            }
+            Frame::Error(e) => {
+                assert_eq!(e.error.code, ErrorCode::Forbidden);
+                None
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
     #[test]
     fn trusted_origin_reaches_the_session_and_gets_cors_header() {
-        let (bridge, _rt) = bridge();
+        let (bridge, _rt, _) = bridge();
         let frame = request_frame(3);
         let answer = call(
             &bridge,
@@ -628,23 +667,75 @@ mod tests {
     }
 
     #[test]
-    fn untrusted_origin_is_answered_forbidden_without_reaching_the_session() {
-        let (bridge, _rt) = bridge();
+    fn untrusted_origins_are_refused_and_keep_no_session() {
+        let (bridge, _rt, opened) = bridge();
         for origin in [Some("https://evil.example"), Some("null"), None] {
             let answer = call(&bridge, "main", origin, "/ipc", request_frame(9));
-            match decode(&answer) {
-                Frame::Response(r) => {
-                    assert_eq!(r.id.get(), 9);
-                    assert_eq!(r.result.unwrap_err().code, ErrorCode::Forbidden);
-                }
-                other => panic!("expected a forbidden response, got {other:?}"),
-            }
+            assert_eq!(forbidden_id(&answer), Some(9), "{origin:?}");
         }
+        // 20 junk origins: none is kept, the app's own page keeps its one session
+        for n in 0..20 {
+            call(
+                &bridge,
+                "main",
+                Some(&format!("https://junk{n}.example")),
+                "/ipc",
+                request_frame(1),
+            );
+        }
+        let link = bridge.link("main").unwrap();
+        assert_eq!(link.sessions(), 0);
+        let own = call(
+            &bridge,
+            "main",
+            Some("app://localhost"),
+            "/ipc",
+            request_frame(2),
+        );
+        assert_eq!(own.body().as_ref(), request_frame(2).as_slice());
+        assert_eq!(link.sessions(), 1);
+        // every junk session opened to check grants was closed at once
+        let log = opened.log.lock().unwrap();
+        assert!(log
+            .iter()
+            .filter(|(o, ..)| o != "app://localhost")
+            .all(|(.., closed)| closed.load(Ordering::SeqCst)));
+    }
+
+    #[test]
+    fn a_referer_is_no_origin() {
+        let (bridge, _rt, _) = bridge();
+        let answer = call_with(
+            &bridge,
+            "main",
+            &[("Referer", "app://localhost/index.html")],
+            "/ipc",
+            request_frame(6),
+        );
+        assert_eq!(forbidden_id(&answer), Some(6));
+    }
+
+    #[test]
+    fn a_huge_untrusted_frame_is_refused_from_its_first_bytes() {
+        let (bridge, _rt, _) = bridge();
+        let mut frame = Frame::Request(RequestFrame {
+            id: RequestId::new(77).unwrap(),
+            to: Address::parse("cmd:greet").unwrap(),
+            method: String::new(),
+            payload: Bytes::from(vec![0x90; 1]),
+            deadline_ms: None,
+            credit: None,
+        })
+        .encode();
+        // garbage after the id: a decoder would refuse the frame and lose the id
+        frame.extend(std::iter::repeat_n(0xc1, 8 * 1024 * 1024));
+        let answer = call(&bridge, "main", Some("https://evil.example"), "/ipc", frame);
+        assert_eq!(forbidden_id(&answer), Some(77));
     }
 
     #[test]
     fn a_remote_origin_named_by_a_capability_reaches_its_session() {
-        let (bridge, _rt) = bridge();
+        let (bridge, _rt, _) = bridge();
         let frame = request_frame(5);
         let answer = call(
             &bridge,
@@ -661,42 +752,75 @@ mod tests {
     }
 
     #[test]
-    fn sessions_are_per_origin_and_an_other_origin_is_not_the_top_frame() {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        let link = WindowLink::new(
-            "main".into(),
-            "app://localhost/index.html",
-            Arc::new(Outbox::new(Box::new(|| {}))),
-            Box::new(move |origin, top| {
-                log.lock().unwrap().push((origin.to_owned(), top));
-                Arc::new(Echo { grants: false })
-            }),
-        );
+    fn sessions_are_per_origin_and_belong_to_their_document() {
+        let (bridge, _rt, opened) = bridge();
+        let link = bridge.link("main").unwrap();
         let app = Origin::parse("app://localhost").unwrap();
-        let other = Origin::parse("https://friend.example").unwrap();
-        link.session(&app);
-        link.session(&app);
-        link.session(&other);
-        assert_eq!(
-            *seen.lock().unwrap(),
-            vec![
-                ("app://localhost".to_owned(), true),
-                ("https://friend.example".to_owned(), false)
-            ]
-        );
-        // after navigating to the other origin, that origin is the top frame, in a new session
+        let friend = Origin::parse("https://friend.example").unwrap();
+        link.channel(&app, true).unwrap();
+        link.channel(&app, true).unwrap();
+        link.channel(&friend, false).unwrap();
+        let seen = |n: usize| {
+            let log = opened.log.lock().unwrap();
+            (log[n].0.clone(), log[n].1, log[n].3.load(Ordering::SeqCst))
+        };
+        assert_eq!(opened.log.lock().unwrap().len(), 2);
+        assert_eq!(seen(0), ("app://localhost".to_owned(), true, false));
+        assert_eq!(seen(1), ("https://friend.example".to_owned(), false, false));
+        // a committed navigation closes the old document's sessions; the new top origin
+        // is the top frame, in a new session
         link.navigated("https://friend.example/page");
-        link.session(&other);
-        assert_eq!(
-            seen.lock().unwrap().last().unwrap(),
-            &("https://friend.example".to_owned(), true)
+        assert!(
+            seen(0).2 && seen(1).2,
+            "the old document's sessions stay open"
         );
+        link.channel(&friend, false).unwrap();
+        assert_eq!(seen(2), ("https://friend.example".to_owned(), true, false));
+    }
+
+    #[test]
+    fn a_poll_reaches_only_its_own_sessions_frames() {
+        let (bridge, _rt, opened) = bridge();
+        // the top document and a granted iframe origin both talk
+        call(
+            &bridge,
+            "main",
+            Some("app://localhost"),
+            "/ipc",
+            request_frame(1),
+        );
+        call(
+            &bridge,
+            "main",
+            Some("https://friend.example"),
+            "/ipc",
+            request_frame(1),
+        );
+        let outbox = |origin: &str| {
+            let log = opened.log.lock().unwrap();
+            log.iter().find(|(o, ..)| o == origin).unwrap().2.clone()
+        };
+        outbox("app://localhost")
+            .push(Bytes::from_static(b"\xa6secret"))
+            .unwrap();
+        outbox("https://friend.example")
+            .push(Bytes::from_static(b"\x80"))
+            .unwrap();
+        let friend = call(
+            &bridge,
+            "main",
+            Some("https://friend.example"),
+            "/poll",
+            vec![],
+        );
+        assert_eq!(friend.body().as_ref(), &[0x91, 0xc4, 0x01, 0x80]);
+        let top = call(&bridge, "main", Some("app://localhost"), "/poll", vec![]);
+        assert_eq!(top.body().as_ref(), b"\x91\xc4\x07\xa6secret");
     }
 
     #[test]
     fn untrusted_garbage_gets_an_error_frame() {
-        let (bridge, _rt) = bridge();
+        let (bridge, _rt, _) = bridge();
         let answer = call(
             &bridge,
             "main",
@@ -704,15 +828,12 @@ mod tests {
             "/ipc",
             vec![0xc1],
         );
-        match decode(&answer) {
-            Frame::Error(e) => assert_eq!(e.error.code, ErrorCode::Forbidden),
-            other => panic!("expected an error frame, got {other:?}"),
-        }
+        assert_eq!(forbidden_id(&answer), None);
     }
 
     #[test]
     fn unknown_webview_gets_window_closed() {
-        let (bridge, _rt) = bridge();
+        let (bridge, _rt, _) = bridge();
         let answer = call(
             &bridge,
             "ghost",
@@ -728,7 +849,7 @@ mod tests {
 
     #[test]
     fn unknown_endpoint_is_404_and_get_is_405() {
-        let (bridge, _rt) = bridge();
+        let (bridge, _rt, _) = bridge();
         let answer = call(&bridge, "main", Some("app://localhost"), "/nope", vec![]);
         assert_eq!(answer.status(), StatusCode::NOT_FOUND);
         let (tx, rx) = mpsc::channel();
@@ -747,7 +868,7 @@ mod tests {
 
     #[test]
     fn poll_from_untrusted_origin_is_refused() {
-        let (bridge, _rt) = bridge();
+        let (bridge, _rt, _) = bridge();
         let answer = call(
             &bridge,
             "main",
@@ -759,53 +880,191 @@ mod tests {
     }
 
     #[test]
-    fn poll_gets_pushed_frames() {
-        let (bridge, _rt) = bridge();
-        let link = bridge.link("main").unwrap();
-        link.outbox.push(Bytes::from_static(&[0x80])).unwrap();
-        let answer = call(&bridge, "main", Some("app://localhost"), "/poll", vec![]);
-        assert_eq!(answer.body().as_ref(), &[0x91, 0xc4, 0x01, 0x80]);
-    }
-
-    #[test]
-    fn detached_window_refuses_pushes() {
-        let (bridge, _rt) = bridge();
+    fn a_closed_window_refuses_sessions_and_its_queues_refuse_pushes() {
+        let (bridge, _rt, opened) = bridge();
+        call(
+            &bridge,
+            "main",
+            Some("app://localhost"),
+            "/ipc",
+            request_frame(1),
+        );
         let link = bridge.detach("main").unwrap();
+        let outbox = opened.log.lock().unwrap()[0].2.clone();
         assert_eq!(
-            link.outbox.push(Bytes::from_static(&[0x80])),
+            outbox.push(Bytes::from_static(&[0x80])),
             Err(PushError::Closed)
         );
         assert!(bridge.link("main").is_none());
+        let app = Origin::parse("app://localhost").unwrap();
+        assert_eq!(link.channel(&app, true).err(), Some(Refused::Closed));
     }
 
-    fn post(bridge: &Arc<Bridge>, message: &str) -> Option<String> {
+    fn token(bridge: &Arc<Bridge>, origin: &str) -> Option<String> {
+        let answer = call(bridge, "main", Some(origin), "/token", vec![]);
+        (answer.status() == StatusCode::OK)
+            .then(|| String::from_utf8(answer.body().to_vec()).unwrap())
+    }
+
+    fn post(bridge: &Arc<Bridge>, message: &str) -> Option<(DocumentId, String)> {
         let (tx, rx) = mpsc::channel();
-        let deliver: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |script| {
-            let _ = tx.send(script);
+        let deliver: Deliver = Arc::new(move |document, script| {
+            let _ = tx.send((document, script));
         });
-        let now = bridge.handle_message("main", "app://localhost/index.html", message, &deliver);
-        now.map(|frame| receive_script(&[frame]))
+        let now = bridge.handle_message("main", message, &deliver);
+        now.map(|(document, frame)| (document, receive_script(&[frame])))
             .or_else(|| rx.recv_timeout(Duration::from_millis(500)).ok())
     }
 
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
     #[test]
-    fn post_message_without_the_windows_token_is_dropped() {
-        let (bridge, _rt) = bridge();
-        let frame = base64::engine::general_purpose::STANDARD.encode(request_frame(8));
+    fn a_document_gets_one_token_and_only_for_its_own_trusted_origin() {
+        let (bridge, _rt, _) = bridge();
+        assert_eq!(token(&bridge, "https://evil.example"), None);
+        assert_eq!(
+            token(&bridge, "https://friend.example"),
+            None,
+            "not the top document"
+        );
+        let first = token(&bridge, "app://localhost").expect("the app's page gets a token");
+        assert_eq!(
+            token(&bridge, "app://localhost"),
+            None,
+            "a second ask gets nothing"
+        );
+        let frame = b64(&request_frame(8));
+        let (_, answer) = post(&bridge, &format!("{first}:{frame}")).expect("no answer");
+        assert!(answer.contains(&frame), "{answer}");
+        // a remote document gets no token, even after the app's page had one
+        let link = bridge.link("main").unwrap();
+        link.navigated("https://evil.example/");
+        assert_eq!(token(&bridge, "https://evil.example"), None);
+        assert_eq!(
+            post(&bridge, &format!("{first}:{frame}")),
+            None,
+            "old token worked"
+        );
+        // back to the app: a new document, a new token; the old one stays dead
+        link.navigated("app://localhost/index.html");
+        let second = token(&bridge, "app://localhost").unwrap();
+        assert_ne!(first, second);
+        assert_eq!(
+            post(&bridge, &format!("{first}:{frame}")),
+            None,
+            "old token worked"
+        );
+        assert!(post(&bridge, &format!("{second}:{frame}")).is_some());
+    }
+
+    #[test]
+    fn post_message_without_the_documents_token_is_dropped() {
+        let (bridge, _rt, _) = bridge();
+        let frame = b64(&request_frame(8));
         assert_eq!(
             post(&bridge, &frame),
             None,
             "an untokened message was answered"
         );
         assert_eq!(post(&bridge, &format!("wrong-token:{frame}")), None);
-        let token = bridge.link("main").unwrap().ipc_token.clone();
-        let answer = post(&bridge, &format!("{token}:{frame}")).expect("no answer");
-        assert!(answer.contains(&frame), "{answer}");
-        assert!(bridge
-            .link("main")
+        assert_eq!(post(&bridge, &format!(":{frame}")), None);
+    }
+
+    #[test]
+    fn a_token_stamps_its_documents_origin_whatever_the_webview_shows_later() {
+        // a granted remote page (the friend) is the top document and takes its token
+        let (bridge, _rt, opened) = bridge();
+        let link = bridge.link("main").unwrap();
+        link.navigated("https://friend.example/");
+        let friend = token(&bridge, "https://friend.example").unwrap();
+        let frame = b64(&request_frame(8));
+        post(&bridge, &format!("{friend}:{frame}")).unwrap();
+        let log = opened.log.lock().unwrap();
+        let last = log.last().unwrap();
+        assert_eq!((last.0.as_str(), last.1), ("https://friend.example", true));
+    }
+
+    #[test]
+    fn an_oversized_post_message_is_refused_before_it_is_decoded() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let trusted = TrustedOrigins::new([Origin::parse("app://localhost").unwrap()]);
+        let mut inner = Bridge::new(trusted, rt.handle().clone());
+        inner.limits.max_frame = 1024;
+        let bridge = Arc::new(inner);
+        let link = link("main", "app://localhost/", Arc::default());
+        link.navigated("app://localhost/");
+        bridge.attach(link);
+        let token = token(&bridge, "app://localhost").unwrap();
+        let mut frame = request_frame(12);
+        frame.resize(2000, 0);
+        // not valid base64 past the prefix: it is refused on its length, not decoded
+        let message = format!("{token}:{}{}", b64(&frame[..600]), "!".repeat(2000));
+        let (_, script) = post(&bridge, &message).expect("no answer");
+        let body = script
+            .split_once("r('")
+            .and_then(|(_, rest)| rest.split_once("')"))
             .unwrap()
-            .ipc_guard_script()
-            .contains(&token));
+            .0;
+        let answer = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        match Frame::decode_slice(&answer, &Limits::default()).unwrap() {
+            Frame::Response(r) => {
+                assert_eq!(r.id.get(), 12);
+                assert_eq!(r.result.unwrap_err().code, ErrorCode::TooLarge);
+            }
+            other => panic!("expected too_large, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_late_answer_names_the_document_it_belongs_to() {
+        // a session whose answers come later, from the runtime
+        struct Later(Arc<AtomicUsize>);
+        impl BusSession for Later {
+            fn handle(&self, frame: Bytes) -> Pin<Box<dyn Future<Output = Option<Bytes>> + Send>> {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async move {
+                    tokio::task::yield_now().await;
+                    Some(frame)
+                })
+            }
+            fn has_grants(&self) -> bool {
+                false
+            }
+            fn close(&self) {}
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let trusted = TrustedOrigins::new([Origin::parse("app://localhost").unwrap()]);
+        let bridge = Arc::new(Bridge::new(trusted, rt.handle().clone()));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let link = Arc::new(WindowLink::new(
+            "main".into(),
+            "app://localhost/",
+            Box::new(move |_, _, _| Arc::new(Later(counter.clone()))),
+            Arc::new(|_| {}),
+        ));
+        link.navigated("app://localhost/");
+        bridge.attach(link.clone());
+        let token = token(&bridge, "app://localhost").unwrap();
+        let before = link.document();
+        let (document, _) =
+            post(&bridge, &format!("{token}:{}", b64(&request_frame(3)))).expect("no answer");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(document, before);
+        link.navigated("https://elsewhere.example/");
+        assert_ne!(link.document(), document, "the UI thread would evaluate it");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! A window's outbound queue: frames the bus pushes to the page (events, stream items,
-//! calls into the page), delivered by whichever path the page uses.
+//! A session's outbound queue: frames the bus pushes to one caller of a window (events,
+//! stream items, calls into the page), delivered by whichever path that caller uses. Each
+//! session (a document's top frame, or an iframe origin a capability names) has its own
+//! queue, so a poll reaches only its own session's frames.
 //!
 //! - **poll**: the page keeps one `POST /poll` open; it is parked here and answered with a
 //!   batch of everything queued as soon as there is something (or with `204` after
@@ -7,11 +9,17 @@
 //! - **eval**: a page that talks through `window.ipc.postMessage` gets its frames by
 //!   `evaluate_script`; one scheduled flush carries every frame queued by then.
 //!
-//! Pushing never blocks and never waits for the page: a full queue refuses the frame.
+//! Pushing never blocks and never waits for the page: every queue of a window draws on the
+//! window's [`Budget`] ([`MAX_QUEUED_BYTES`]), and a push past it is refused. One delivery
+//! carries at most [`MAX_DELIVERY_BYTES`] of frames (or one larger frame), so the copies a
+//! delivery makes (the batch, its base64 for `evaluate_script`) stay bounded too: a
+//! window's pushes hold at most `MAX_QUEUED_BYTES` queued plus ~2.4× one delivery in
+//! flight.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,15 +31,53 @@ pub(crate) type Responder = Box<dyn FnOnce(Response<Cow<'static, [u8]>>) + Send>
 /// How long a `/poll` is held open when nothing is queued.
 pub(crate) const POLL_HOLD: Duration = Duration::from_secs(25);
 
-/// Most bytes a window's queue holds before pushes are refused.
-pub(crate) const MAX_QUEUED_BYTES: usize = 256 * 1024 * 1024;
+/// Most bytes the queues of one window hold together before pushes are refused (one
+/// frame may be as large as the protocol's 64 MiB frame limit).
+pub(crate) const MAX_QUEUED_BYTES: usize = 80 * 1024 * 1024;
+
+/// Most bytes of frames one delivery (a poll's answer, one `evaluate_script`) carries; a
+/// single larger frame goes alone.
+pub(crate) const MAX_DELIVERY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The bytes all the queues of one window may hold together.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    used: AtomicUsize,
+    max: usize,
+}
+
+impl Budget {
+    pub(crate) fn new(max: usize) -> Arc<Self> {
+        Arc::new(Self {
+            used: AtomicUsize::new(0),
+            max,
+        })
+    }
+
+    fn take(&self, n: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(n).filter(|&total| total <= self.max)
+            })
+            .is_ok()
+    }
+
+    fn give(&self, n: usize) {
+        self.used.fetch_sub(n, Ordering::AcqRel);
+    }
+
+    #[cfg(test)]
+    pub(crate) fn used(&self) -> usize {
+        self.used.load(Ordering::Acquire)
+    }
+}
 
 /// Why a frame was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PushError {
     /// The window is closed.
     Closed,
-    /// The queue holds [`MAX_QUEUED_BYTES`] already: the page is not reading.
+    /// The window's queues hold [`MAX_QUEUED_BYTES`] already: the page is not reading.
     Full,
 }
 
@@ -50,6 +96,22 @@ struct Parked {
     responder: Responder,
     allow_origin: Option<HeaderValue>,
     generation: u64,
+    /// The task that expires this poll after [`POLL_HOLD`]: stopped when the poll is
+    /// answered otherwise, so answered polls leave no timers behind.
+    timer: Option<tokio::task::AbortHandle>,
+}
+
+impl Parked {
+    fn answer(self, status: StatusCode, frames: &[Bytes]) {
+        if let Some(timer) = &self.timer {
+            timer.abort();
+        }
+        if status == StatusCode::OK {
+            answer_batch(self.responder, self.allow_origin, frames);
+        } else {
+            answer_empty(self.responder, self.allow_origin, status);
+        }
+    }
 }
 
 struct State {
@@ -62,16 +124,17 @@ struct State {
     closed: bool,
 }
 
-/// The outbound queue of one window. Shared by the bus side (pushes, any thread) and the
+/// The outbound queue of one session. Shared by the bus side (pushes, any thread) and the
 /// bridge (polls, flushes).
 pub(crate) struct Outbox {
     state: Mutex<State>,
+    budget: Arc<Budget>,
     /// Asks the UI thread to call [`Outbox::take_for_eval`] and evaluate the frames.
     schedule_flush: Box<dyn Fn() + Send + Sync>,
 }
 
 impl Outbox {
-    pub(crate) fn new(schedule_flush: Box<dyn Fn() + Send + Sync>) -> Self {
+    pub(crate) fn new(schedule_flush: Box<dyn Fn() + Send + Sync>, budget: Arc<Budget>) -> Self {
         Self {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
@@ -82,6 +145,7 @@ impl Outbox {
                 flush_scheduled: false,
                 closed: false,
             }),
+            budget,
             schedule_flush,
         }
     }
@@ -98,15 +162,15 @@ impl Outbox {
         if state.closed {
             return Err(PushError::Closed);
         }
-        if state.queued_bytes + frame.len() > MAX_QUEUED_BYTES {
+        if !self.budget.take(frame.len()) {
             return Err(PushError::Full);
         }
         state.queued_bytes += frame.len();
         state.queue.push_back(frame);
         if let Some(parked) = state.parked.take() {
-            let frames = drain(&mut state);
+            let frames = self.drain(&mut state);
             drop(state);
-            answer_batch(parked.responder, parked.allow_origin, &frames);
+            parked.answer(StatusCode::OK, &frames);
             return Ok(());
         }
         if state.mode == Mode::Eval && !state.flush_scheduled {
@@ -132,7 +196,7 @@ impl Outbox {
             return None;
         }
         if !state.queue.is_empty() {
-            let frames = drain(&mut state);
+            let frames = self.drain(&mut state);
             drop(state);
             answer_batch(responder, allow_origin, &frames);
             return None;
@@ -143,30 +207,35 @@ impl Outbox {
             responder,
             allow_origin,
             generation,
+            timer: None,
         });
         drop(state);
         if let Some(previous) = previous {
             // a newer poll replaces an older one: the older is answered empty
-            answer_empty(
-                previous.responder,
-                previous.allow_origin,
-                StatusCode::NO_CONTENT,
-            );
+            previous.answer(StatusCode::NO_CONTENT, &[]);
         }
         Some(generation)
+    }
+
+    /// Attach the expiry task of the poll of `generation` (stopped at once when that poll
+    /// was answered meanwhile).
+    pub(crate) fn arm(&self, generation: u64, timer: tokio::task::AbortHandle) {
+        let mut state = self.lock();
+        match state.parked.as_mut() {
+            Some(parked) if parked.generation == generation => parked.timer = Some(timer),
+            _ => timer.abort(),
+        }
     }
 
     /// Answer the parked poll of `generation` with `204` if it is still parked.
     pub(crate) fn expire(&self, generation: u64) {
         let mut state = self.lock();
         if state.parked.as_ref().map(|p| p.generation) == Some(generation) {
-            if let Some(parked) = state.parked.take() {
+            if let Some(mut parked) = state.parked.take() {
                 drop(state);
-                answer_empty(
-                    parked.responder,
-                    parked.allow_origin,
-                    StatusCode::NO_CONTENT,
-                );
+                // this is the timer: nothing to stop
+                parked.timer = None;
+                parked.answer(StatusCode::NO_CONTENT, &[]);
             }
         }
     }
@@ -186,46 +255,55 @@ impl Outbox {
         }
     }
 
-    /// Frames to evaluate now (UI thread, on a scheduled flush).
+    /// Frames to evaluate now (UI thread, on a scheduled flush): at most one delivery's
+    /// worth; another flush is scheduled for the rest.
     pub(crate) fn take_for_eval(&self) -> Vec<Bytes> {
         let mut state = self.lock();
         state.flush_scheduled = false;
         if state.mode != Mode::Eval {
             return Vec::new();
         }
-        drain(&mut state)
-    }
-
-    /// The page navigated: drop what the old page did not read, release its poll, and
-    /// learn the new page's delivery path.
-    pub(crate) fn reset(&self) {
-        let mut state = self.lock();
-        state.queue.clear();
-        state.queued_bytes = 0;
-        state.mode = Mode::Unknown;
-        state.flush_scheduled = false;
-        let parked = state.parked.take();
-        drop(state);
-        if let Some(parked) = parked {
-            answer_empty(
-                parked.responder,
-                parked.allow_origin,
-                StatusCode::NO_CONTENT,
-            );
+        let frames = self.drain(&mut state);
+        if !state.queue.is_empty() {
+            state.flush_scheduled = true;
+            drop(state);
+            (self.schedule_flush)();
         }
+        frames
     }
 
-    /// The window closed: refuse later pushes, drop the queue, release a parked poll.
+    /// The session is over (its document navigated away, or the window closed): refuse
+    /// later pushes, drop the queue, release a parked poll (`410 Gone`).
     pub(crate) fn close(&self) {
         let mut state = self.lock();
+        if state.closed {
+            return;
+        }
         state.closed = true;
         state.queue.clear();
-        state.queued_bytes = 0;
+        self.budget.give(std::mem::take(&mut state.queued_bytes));
         let parked = state.parked.take();
         drop(state);
         if let Some(parked) = parked {
-            answer_empty(parked.responder, parked.allow_origin, StatusCode::GONE);
+            parked.answer(StatusCode::GONE, &[]);
         }
+    }
+
+    /// Take the frames of one delivery (at least one frame, at most
+    /// [`MAX_DELIVERY_BYTES`] unless that one frame is larger).
+    fn drain(&self, state: &mut State) -> Vec<Bytes> {
+        let mut taken = 0;
+        let mut frames = Vec::new();
+        while let Some(frame) = state.queue.front() {
+            if !frames.is_empty() && taken + frame.len() > MAX_DELIVERY_BYTES {
+                break;
+            }
+            taken += frame.len();
+            frames.extend(state.queue.pop_front());
+        }
+        state.queued_bytes -= taken;
+        self.budget.give(taken);
+        frames
     }
 
     #[cfg(test)]
@@ -234,9 +312,10 @@ impl Outbox {
     }
 }
 
-fn drain(state: &mut State) -> Vec<Bytes> {
-    state.queued_bytes = 0;
-    state.queue.drain(..).collect()
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.close();
+    }
 }
 
 fn answer_batch(responder: Responder, allow_origin: Option<HeaderValue>, frames: &[Bytes]) {
@@ -254,8 +333,7 @@ fn answer_empty(responder: Responder, allow_origin: Option<HeaderValue>, status:
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{mpsc, Arc};
+    use std::sync::mpsc;
 
     use super::*;
 
@@ -270,11 +348,18 @@ mod tests {
     }
 
     fn outbox() -> (Outbox, Arc<AtomicUsize>) {
+        outbox_in(Budget::new(MAX_QUEUED_BYTES))
+    }
+
+    fn outbox_in(budget: Arc<Budget>) -> (Outbox, Arc<AtomicUsize>) {
         let flushes = Arc::new(AtomicUsize::new(0));
         let counter = flushes.clone();
-        let outbox = Outbox::new(Box::new(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }));
+        let outbox = Outbox::new(
+            Box::new(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }),
+            budget,
+        );
         (outbox, flushes)
     }
 
@@ -346,21 +431,89 @@ mod tests {
     }
 
     #[test]
-    fn a_reset_drops_the_old_pages_frames_but_keeps_serving() {
-        let (outbox, _) = outbox();
-        outbox.push(Bytes::from_static(b"\x80")).unwrap();
+    fn a_closed_queue_gives_its_bytes_back_to_the_window() {
+        let budget = Budget::new(MAX_QUEUED_BYTES);
+        let (outbox, _) = outbox_in(budget.clone());
+        outbox.push(Bytes::from(vec![0u8; 1000])).unwrap();
+        assert_eq!(budget.used(), 1000);
+        outbox.close();
+        assert_eq!(budget.used(), 0);
+        let (other, _) = outbox_in(budget.clone());
+        other.push(Bytes::from(vec![0u8; 10])).unwrap();
+        drop(other);
+        assert_eq!(budget.used(), 0, "a dropped queue keeps no budget");
+    }
+
+    #[test]
+    fn the_queues_of_a_window_share_one_budget() {
+        let budget = Budget::new(1000);
+        let (a, _) = outbox_in(budget.clone());
+        let (b, _) = outbox_in(budget.clone());
+        a.push(Bytes::from(vec![0u8; 600])).unwrap();
+        assert_eq!(b.push(Bytes::from(vec![0u8; 600])), Err(PushError::Full));
+        b.push(Bytes::from(vec![0u8; 400])).unwrap();
+        let (r, _rx) = responder();
+        a.poll(r, None);
+        assert_eq!(budget.used(), 400, "a delivered frame frees its bytes");
+    }
+
+    #[test]
+    fn one_delivery_carries_at_most_its_share_and_the_rest_follows() {
+        let (outbox, flushes) = outbox();
+        let frame = Bytes::from(vec![0u8; MAX_DELIVERY_BYTES / 4]);
+        for _ in 0..10 {
+            outbox.push(frame.clone()).unwrap();
+        }
         let (r, rx) = responder();
-        outbox.reset();
-        assert_eq!(outbox.queued(), 0);
-        assert!(
-            outbox.poll(r, None).is_some(),
-            "nothing queued: the poll parks"
-        );
-        outbox.push(Bytes::from_static(b"\x81")).unwrap();
+        assert!(outbox.poll(r, None).is_none());
+        let body = Bytes::from(rx.try_recv().unwrap().into_body().into_owned());
+        let frames =
+            switchboard_protocol::unbatch(&body, &switchboard_protocol::Limits::default()).unwrap();
+        assert_eq!(frames.len(), 4);
+        assert_eq!(outbox.queued(), 6, "the rest waits for the next poll");
+        assert_eq!(flushes.load(Ordering::SeqCst), 0);
+        // by eval, the rest goes in further flushes
+        let (eval, flushes) = outbox_in(Budget::new(MAX_QUEUED_BYTES));
+        eval.prefer_eval();
+        for _ in 0..10 {
+            eval.push(frame.clone()).unwrap();
+        }
+        assert_eq!(eval.take_for_eval().len(), 4);
+        assert_eq!(eval.take_for_eval().len(), 4);
+        assert_eq!(eval.take_for_eval().len(), 2);
         assert_eq!(
-            rx.try_recv().unwrap().body().as_ref(),
-            &[0x91, 0xc4, 0x01, 0x81]
+            flushes.load(Ordering::SeqCst),
+            3,
+            "one flush, then one per rest"
         );
+        // a single frame larger than a delivery goes alone
+        let big = Bytes::from(vec![0u8; MAX_DELIVERY_BYTES * 2]);
+        eval.push(big.clone()).unwrap();
+        eval.push(frame).unwrap();
+        assert_eq!(eval.take_for_eval(), vec![big]);
+    }
+
+    #[test]
+    fn an_answered_poll_stops_its_timer() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (outbox, _) = outbox();
+        let (r, _rx) = responder();
+        let generation = outbox.poll(r, None).unwrap();
+        let timer = rt.spawn(std::future::pending::<()>());
+        outbox.arm(generation, timer.abort_handle());
+        outbox.push(Bytes::from_static(b"\x80")).unwrap();
+        let finished = rt.block_on(timer);
+        assert!(
+            finished.unwrap_err().is_cancelled(),
+            "the timer outlived its poll"
+        );
+        // arming a poll that is already answered stops the timer at once
+        let late = rt.spawn(std::future::pending::<()>());
+        outbox.arm(generation, late.abort_handle());
+        assert!(rt.block_on(late).unwrap_err().is_cancelled());
     }
 
     #[test]
@@ -388,6 +541,7 @@ mod tests {
         let big = Bytes::from(vec![0u8; MAX_QUEUED_BYTES / 2]);
         outbox.push(big.clone()).unwrap();
         outbox.push(big.clone()).unwrap();
+        assert_eq!(outbox.push(big), Err(PushError::Full));
         assert_eq!(
             outbox.push(Bytes::from_static(b"\x80")),
             Err(PushError::Full)
