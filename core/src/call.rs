@@ -339,6 +339,12 @@ impl CommandArg for AppHandle {
 impl CommandArg for Window {
     const FROM_PAYLOAD: bool = false;
     fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
+        if call.caller.is_app() {
+            return Err(internal(format!(
+                "`{}` takes the caller's window, and the app called it itself (use `AppHandle::call_as` with the window's caller)",
+                call.target
+            )));
+        }
         Ok(Window::new(call.app.clone(), call.caller.window.clone()))
     }
 }
