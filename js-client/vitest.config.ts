@@ -25,6 +25,9 @@ const chromium = playwright({
 export default defineConfig({
   server: { fs: { allow: [repoRoot] } },
   test: {
+    // Property tests run thousands of cases: on a loaded 2-core CI machine the default
+    // 5 s is too tight (seen: 6.2 s). A hang still fails, after 30 s.
+    testTimeout: 30_000,
     projects: [
       {
         extends: true,

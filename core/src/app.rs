@@ -211,6 +211,11 @@ impl AppHandle {
         self.inner.windows.contains_key(label)
     }
 
+    /// The grants a session for `caller` would hold (for calls made on its behalf).
+    pub(crate) fn grants_for(&self, caller: &Caller) -> Grants {
+        Grants::resolve(&self.inner.capabilities, caller, &self.inner.local_origins)
+    }
+
     /// Publish a window's event on `window/<label>/<event>` (what the runtime calls).
     pub fn window_event(&self, label: &Name, event: &WindowEvent) -> Result<(), Error> {
         self.emit(event.topic(label).as_str(), event)
@@ -480,6 +485,23 @@ impl AppBuilder {
                 self.routes.push((address, Route::Actor(Arc::new(actor))));
             }
             Err((text, e)) => self.errors.push(Error::bad_name(&text, e)),
+        }
+        self
+    }
+
+    /// Register the route `make` builds from the address and the mailbox capacity (actors
+    /// with their own supervision, actix actors).
+    pub(crate) fn route_with(
+        mut self,
+        address: Result<Address, Error>,
+        make: impl FnOnce(Address, usize) -> Route,
+    ) -> Self {
+        match address {
+            Ok(address) => {
+                let route = make(address.clone(), self.mailbox);
+                self.routes.push((address, route));
+            }
+            Err(e) => self.errors.push(e),
         }
         self
     }

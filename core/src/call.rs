@@ -1,12 +1,15 @@
 //! One call as a handler sees it: who is calling ([`Caller`]), which target and method,
 //! and the payload, decoded argument by argument, by name ([`Args`], [`CommandArg`]).
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use switchboard_protocol::{scan, Address, ErrorCode, Name, RequestId, WireError};
+use switchboard_protocol::{
+    scan, scan_with, Address, ErrorCode, Limits, Name, RequestId, WireError,
+};
 
 use crate::app::AppHandle;
 use crate::error::{bad_payload, internal, wire};
@@ -93,9 +96,10 @@ impl Call {
         &self.payload
     }
 
-    /// Index the payload's arguments by name (checks its structure first).
+    /// Index the payload's arguments by name (checks its structure first, within the app's
+    /// [`Limits`]).
     pub fn args(&self) -> Result<Args, WireError> {
-        Args::parse(self.payload.clone(), self.app.limits().max_depth)
+        Args::parse_with(self.payload.clone(), self.app.limits())
     }
 
     /// The error a handler answers for a method it does not have.
@@ -118,8 +122,9 @@ pub struct Args {
 }
 
 impl Args {
-    /// Check the structure of `payload` (iteratively, within `max_depth`) and index its
-    /// top-level map. An empty payload or `nil` counts as an empty map.
+    /// Check the structure of `payload` (iteratively, within `max_depth` and the other
+    /// default [`Limits`]) and index its top-level map. An empty payload or `nil` counts as
+    /// an empty map. [`Args::parse_with`] takes all the limits.
     ///
     /// ```
     /// use switchboard::call::Args;
@@ -131,13 +136,47 @@ impl Args {
     /// assert!(err.message.contains("argument `n`"), "{}", err.message);
     /// ```
     pub fn parse(payload: Bytes, max_depth: usize) -> Result<Args, WireError> {
+        Args::parse_with(
+            payload,
+            &Limits {
+                max_depth,
+                ..Limits::default()
+            },
+        )
+    }
+
+    /// Check the structure of `payload` within `limits` (depth, `max_elements` values,
+    /// `max_map_entries` entries in any map: `too_large` past a limit, `malformed` for a bad
+    /// structure) and index its top-level map, refusing an argument named twice. Linear in
+    /// the payload's size. An empty payload or `nil` counts as an empty map.
+    ///
+    /// ```
+    /// use switchboard::call::Args;
+    /// use switchboard_protocol::{ErrorCode, Limits};
+    /// // {"a": 1, "b": 2}
+    /// let payload = vec![0x82, 0xa1, b'a', 0x01, 0xa1, b'b', 0x02];
+    /// let args = Args::parse_with(payload.clone().into(), &Limits::default()).unwrap();
+    /// assert_eq!(args.get::<u8>("b").unwrap(), 2);
+    /// let one_entry = Limits { max_map_entries: 1, ..Limits::default() };
+    /// let err = Args::parse_with(payload.into(), &one_entry).unwrap_err();
+    /// assert_eq!(err.code, ErrorCode::TooLarge);
+    /// ```
+    pub fn parse_with(payload: Bytes, limits: &Limits) -> Result<Args, WireError> {
         if payload.is_empty() || payload[..] == [0xc0] {
             return Ok(Args {
                 payload,
                 entries: Vec::new(),
             });
         }
-        let len = scan(&payload, max_depth.max(1)).map_err(|e| {
+        let max_depth = limits.max_depth.max(1);
+        let len = scan_with(
+            &payload,
+            &Limits {
+                max_depth,
+                ..*limits
+            },
+        )
+        .map_err(|e| {
             let code = match e.code() {
                 ErrorCode::TooLarge => ErrorCode::TooLarge,
                 _ => ErrorCode::Malformed,
@@ -164,7 +203,13 @@ impl Args {
                 ))
             }
         };
-        let mut entries = Vec::with_capacity(count.min(16));
+        // The scan proved `count` entries are there (at most `max_map_entries`, two bytes
+        // each at least): reserving them is bounded by the payload's size.
+        let mut entries = Vec::with_capacity(count);
+        // A few arguments are compared directly; more go through a set, so the check stays
+        // linear however many there are.
+        let mut seen: Option<HashSet<&[u8]>> =
+            (count > SMALL_MAP).then(|| HashSet::with_capacity(count));
         for _ in 0..count {
             let key = str_range(bytes, pos).ok_or_else(|| {
                 bad_payload(
@@ -177,13 +222,16 @@ impl Args {
             let value = pos..pos + value_len;
             pos = value.end;
             let name = &bytes[key.clone()];
-            if entries
-                .iter()
-                .any(|(k, _): &(Range<usize>, _)| &bytes[k.clone()] == name)
-            {
+            let fresh = match &mut seen {
+                Some(set) => set.insert(name),
+                None => !entries
+                    .iter()
+                    .any(|(k, _): &(Range<usize>, _)| &bytes[k.clone()] == name),
+            };
+            if !fresh {
                 return Err(bad_payload(format!(
                     "argument `{}` appears twice",
-                    String::from_utf8_lossy(name)
+                    String::from_utf8_lossy(&name[..name.len().min(64)])
                 )));
             }
             entries.push((key, value));
@@ -209,6 +257,10 @@ impl Args {
         }
     }
 }
+
+/// Up to this many arguments, duplicates are found by comparing names directly (at most
+/// 120 comparisons, cheaper than hashing); past it, through a hash set.
+const SMALL_MAP: usize = 16;
 
 /// The byte range of the string at `pos` (its body), or `None` when it is not a string.
 fn str_range(bytes: &[u8], pos: usize) -> Option<Range<usize>> {
@@ -289,6 +341,12 @@ impl CommandArg for AppHandle {
 impl CommandArg for Window {
     const FROM_PAYLOAD: bool = false;
     fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
+        if call.caller.is_app() {
+            return Err(internal(format!(
+                "`{}` takes the caller's window, and the app called it itself (use `AppHandle::call_as` with the window's caller)",
+                call.target
+            )));
+        }
         Ok(Window::new(call.app.clone(), call.caller.window.clone()))
     }
 }
@@ -366,5 +424,117 @@ mod tests {
         let bytes = Bytes::from_static(&[0x82, 0xa1, b'a', 0x01, 0xa1, b'a', 0x02]);
         let err = Args::parse(bytes, 64).unwrap_err();
         assert!(err.message.contains("appears twice"));
+    }
+
+    /// A map32 of `n` arguments `k0000000`, `k0000001`, ... each holding a small integer.
+    fn wide_map(n: usize) -> Vec<u8> {
+        let mut out = vec![0xdf];
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+        for i in 0..n {
+            out.push(0xa8);
+            out.extend_from_slice(format!("k{i:07}").as_bytes());
+            out.push((i % 128) as u8);
+        }
+        out
+    }
+
+    #[test]
+    fn a_duplicate_among_many_arguments_is_refused() {
+        let mut bytes = wide_map(1000);
+        // the last key repeats the first
+        let last = bytes.len() - 9;
+        bytes[last..last + 8].copy_from_slice(b"k0000000");
+        let err = Args::parse_with(Bytes::from(bytes), &Limits::default()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::BadPayload);
+        assert!(
+            err.message.contains("`k0000000` appears twice"),
+            "{}",
+            err.message
+        );
+        let args = Args::parse_with(Bytes::from(wide_map(1000)), &Limits::default()).unwrap();
+        assert_eq!(args.get::<u32>("k0000999").unwrap(), 999 % 128);
+    }
+
+    #[test]
+    fn arguments_past_the_map_entry_limit_are_too_large() {
+        let limits = Limits::default();
+        let err = Args::parse_with(Bytes::from(wide_map(limits.max_map_entries + 1)), &limits)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::TooLarge);
+        let tight = Limits {
+            max_map_entries: 2,
+            ..Limits::default()
+        };
+        let three = Bytes::from(wide_map(3));
+        assert_eq!(
+            Args::parse_with(three, &tight).unwrap_err().code,
+            ErrorCode::TooLarge
+        );
+    }
+
+    #[test]
+    fn payload_values_past_the_element_limit_are_too_large() {
+        // {"a": [nil; 2^20]}: map, key, array and its nils are 2^20 + 3 values
+        let mut bytes = vec![0x81, 0xa1, b'a', 0xdd, 0x00, 0x10, 0x00, 0x00];
+        bytes.resize(bytes.len() + (1 << 20), 0xc0);
+        let err = Args::parse_with(Bytes::from(bytes), &Limits::default()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::TooLarge);
+        assert!(err.message.contains("values"), "{}", err.message);
+    }
+
+    /// The best of `runs` timings of `f`.
+    fn best_of(runs: usize, mut f: impl FnMut()) -> std::time::Duration {
+        (0..runs)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                f();
+                start.elapsed()
+            })
+            .min()
+            .expect("at least one run")
+    }
+
+    #[test]
+    fn parsing_the_widest_argument_map_is_linear() {
+        let limits = Limits::default();
+        // The entry limit binds long before the frame limit does: 65,536 entries are
+        // 655 KiB, and a 64 MiB map of them is refused at its header.
+        let bytes = Bytes::from(wide_map(limits.max_map_entries));
+        assert!(bytes.len() < limits.max_frame);
+        // the baseline: one plain structural scan of the same bytes, in the same run
+        let scan_time = best_of(5, || {
+            assert_eq!(scan(&bytes, 64), Ok(bytes.len()));
+        });
+        let parse_time = best_of(5, || {
+            let args = Args::parse_with(bytes.clone(), &limits).unwrap();
+            assert_eq!(args.entries.len(), limits.max_map_entries);
+        });
+        // Parsing scans twice and hashes each name: a few scans' worth. A check per pair
+        // of names (65,536² / 2 comparisons) costs thousands of scans.
+        let ratio = parse_time.as_secs_f64() / scan_time.as_secs_f64();
+        eprintln!(
+            "{} arguments ({} bytes): scan {scan_time:?}, parse {parse_time:?}, ratio {ratio:.1}",
+            limits.max_map_entries,
+            bytes.len()
+        );
+        assert!(
+            ratio < 60.0,
+            "parse {parse_time:?} is {ratio:.0}x a scan ({scan_time:?})"
+        );
+        // a map the size of the frame limit is refused at its header, before its body
+        let mut huge = vec![0xdf];
+        let entries = (limits.max_frame - 5) / 3;
+        huge.extend_from_slice(&(entries as u32).to_be_bytes());
+        huge.extend_from_slice(&[0xa1, b'a', 0xc0].repeat(entries));
+        let huge = Bytes::from(huge);
+        let mut err = None;
+        let refuse_time = best_of(5, || {
+            err = Args::parse_with(huge.clone(), &limits).err();
+        });
+        assert_eq!(err.map(|e| e.code), Some(ErrorCode::TooLarge));
+        assert!(
+            refuse_time < scan_time,
+            "refusing {entries} entries took {refuse_time:?}, scanning 65,536 {scan_time:?}"
+        );
     }
 }

@@ -24,7 +24,12 @@
 //! Without `origins`, a capability applies only to the app's own (local) origins, so a
 //! remote page navigated into a window gets nothing unless a capability names its origin.
 //! A caller the runtime stamps as an iframe gets nothing unless the capability says
-//! `iframes: true`.
+//! `iframes: true`. What counts as an iframe is the runtime's call: the webview runtime
+//! stamps a caller `top_frame` when its origin is the top document's, so a **same-origin
+//! iframe** (`srcdoc`, `about:blank`, `sandbox="allow-same-origin"`) has the top frame's
+//! grants, and only iframes of other origins (or sandboxed without `allow-same-origin`,
+//! origin `null`) are iframes here. Show untrusted HTML in `<iframe sandbox>` without
+//! `allow-same-origin`.
 //!
 //! Plugins declare **named permissions** ([`permission`](crate::permission)):
 //! `fs:allow-read`, `store:default`. A capability grants them by name beside the patterns

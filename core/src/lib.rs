@@ -46,19 +46,25 @@
 //! ```
 //!
 //! ## How a call runs, and why not actix
-//! A command is stateless, so it runs on the task that handles the frame: no thread hop
-//! between the transport and the handler. An actor owns state behind an async lock: when
-//! it is idle, the caller's task runs the call (no hop); when it is busy, the call waits
-//! in a bounded mailbox (full: `busy`) drained by the actor's own tokio task (two hops).
-//! Handlers run under `catch_unwind` and the state is rebuilt after a panic. actix would
-//! add an arbiter hop to every actor call (~34 µs per cross-arbiter send on this machine,
-//! DESIGN.md), a second runtime beside the one the transport uses, and its `Supervisor`
-//! restarts on stop, not on panic. Measured numbers are in `core/README.md`.
+//! No code the app wrote runs on the caller's thread (which may be the webview's UI
+//! thread) unless its author opts in. A sync command runs on a worker of the bus's tokio
+//! runtime, or on the blocking pool when marked `#[command(blocking)]`, or on the caller's
+//! thread when marked `#[command(inline)]` (no hop, but the caller waits); an async
+//! command is polled by the caller's task, and must not block (see [`command`](mod@command)). An actor
+//! owns its state on its own tokio task, which drains a bounded mailbox (full: `busy`) in
+//! order and runs each handler to completion under `catch_unwind`, restarting the actor
+//! within limits after a panic ([`actor`](mod@actor)). The app calls its actors from Rust with
+//! [`AppHandle::call`] and typed handles ([`handle`]). Native actors are measured cheaper
+//! than actix here (no second runtime, no arbiter hop), restart on panic (actix's
+//! `Supervisor` restarts on stop), and actix actors join the bus through an adapter
+//! (feature `actix`). Measured numbers are in `core/README.md`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
 extern crate self as switchboard;
 
+#[cfg(feature = "actix")]
+pub mod actix;
 pub mod actor;
 pub mod app;
 pub mod bindings;
@@ -68,6 +74,7 @@ pub mod client;
 pub mod command;
 mod error;
 pub mod event;
+pub mod handle;
 pub mod permission;
 pub mod reply;
 pub mod runtime;
@@ -100,6 +107,11 @@ pub use stream::Stream;
 /// with `E` encoded in `data` (and its `Display` as the message); a [`Stream<T>`] answers
 /// with a stream.
 ///
+/// A sync command runs on a worker of the bus's runtime; `#[command(blocking)]` puts it on
+/// the blocking pool (sleeps, slow file or database work), `#[command(inline)]` on the
+/// caller's thread (no hop; the caller, maybe the UI thread, waits while it runs). See
+/// [the `command` module](mod@crate::command) for the table and the cost.
+///
 /// ```
 /// use switchboard::{State, Window};
 /// #[derive(Default)]
@@ -119,7 +131,12 @@ pub use switchboard_macros::command;
 
 /// Make an inherent `impl` block an [`Actor`]: each method taking `&self` or `&mut self`
 /// (sync or async) is callable as `<name>.<method>`, arguments decoded by name like a
-/// command's. `#[switchboard(skip)]` keeps a helper method off the bus.
+/// command's. `#[switchboard(skip)]` keeps a helper method off the bus,
+/// `#[switchboard(blocking)]` runs a sync method that blocks on the blocking pool, and
+/// `#[switchboard(started)]` / `#[switchboard(stopping)]` mark the lifecycle hooks (see
+/// [the `actor` module](mod@crate::actor)). It also generates a typed handle, `<Type>Handle`, for calls
+/// from Rust: `app.actor::<Todo>("todo").add("milk".into()).await` ([`handle`]); name it
+/// with `#[switchboard::actor(handle = Name)]`.
 ///
 /// ```
 /// #[derive(Default, Clone)]
@@ -174,6 +191,9 @@ macro_rules! args {
 pub mod __private {
     pub use crate::call::{Args, CommandArg};
     pub use crate::command::{ArgMeta, Command, HandlerMeta};
+    pub use crate::handle::{
+        ArgProbe, ArgsWriter, DecodeReply, EncodeArg, NoDecodeReply, NoEncodeArg, ReplyProbe,
+    };
     pub use crate::reply::{
         app_error, DisplayMessage, ErrorMessage, IntoReply, PlainMessage, Reply,
     };

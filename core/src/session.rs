@@ -3,9 +3,12 @@
 //! caller's pending requests, stream credits and subscriptions.
 //!
 //! [`Session::handle`] takes one encoded frame and returns the direct answer (welcome,
-//! response, error). Calls to commands run right there, on the caller's task; calls to
-//! actors go through the actor's mailbox. Events and stream items go out through the
-//! session's [`Outbound`].
+//! response, error). The session routes and checks calls on the caller's task; the app's
+//! code runs elsewhere: a synchronous command on a bus worker (`#[command(blocking)]`: the
+//! blocking pool), an `async` command in this future (up to its first `.await` on the
+//! caller's task), an actor method on its actor's task, and only a command marked
+//! `#[command(inline)]` right here. Events and stream items go out through the session's
+//! [`Outbound`].
 
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
@@ -228,8 +231,8 @@ impl Session {
     /// client concurrently (a cancel must be able to overtake the request it cancels).
     ///
     /// Must run inside a tokio runtime with its time driver enabled: deadlines use tokio
-    /// timers, and actors and stream producers run on tokio tasks. Commands run inside this
-    /// future, on the caller's task.
+    /// timers, and actors and stream producers run on tokio tasks. Synchronous commands are
+    /// handed to a worker; `async` and `#[command(inline)]` ones run inside this future.
     pub async fn handle(&self, frame: Bytes) -> Option<Bytes> {
         let limits = *self.inner.app.limits();
         let frame = match Frame::decode(&frame, &limits) {

@@ -124,7 +124,8 @@ async fn panicking_command_answers_actor_failed_and_the_app_keeps_serving() {
 async fn in_flight_and_queued_calls_all_get_answers_when_the_actor_panics() {
     let app = app(Arc::new(Gate::default()), 64, 64);
     let client = app.test_client("main");
-    let calls = (0..20).map(|i| {
+    // three panics: within the default restart limit (3 in 5 s)
+    let calls = (0..15).map(|i| {
         let client = client.clone();
         async move {
             let method = if i % 5 == 0 { "explode" } else { "bump" };
@@ -136,9 +137,9 @@ async fn in_flight_and_queued_calls_all_get_answers_when_the_actor_panics() {
         .iter()
         .filter(|r| matches!(r, Err(e) if e.code() == ErrorCode::ActorFailed))
         .count();
-    assert_eq!(failed, 4);
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 16);
-    assert_eq!(app.restarts("flaky"), Some(4));
+    assert_eq!(failed, 3);
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 12);
+    assert_eq!(app.restarts("flaky"), Some(3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,7 +229,7 @@ async fn deadline_answers_deadline_exceeded_and_drops_the_handler() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deadline_on_an_actor_call_frees_the_actor() {
+async fn deadline_on_an_actor_call_answers_at_once_and_the_handler_finishes() {
     let gate = Arc::new(Gate::default());
     let app = app(gate.clone(), 16, 64);
     let client = app.test_client("main");
@@ -241,15 +242,14 @@ async fn deadline_on_an_actor_call_frees_the_actor() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::DeadlineExceeded);
-    // the actor dropped `hold` and serves the next call without the gate opening
-    let n = tokio::time::timeout(
-        Duration::from_secs(2),
-        client.invoke::<u32>("flaky", "bump", &args! {}),
-    )
-    .await
-    .expect("the actor is still stuck in the expired call")
-    .unwrap();
-    assert_eq!(n, 1);
+    // a started `&mut self` handler runs to completion (core::actor docs): still running
+    assert!(!gate.dropped.load(Ordering::SeqCst));
+    let next = tokio::spawn({
+        let c = client.clone();
+        async move { c.invoke::<u32>("flaky", "bump", &args! {}).await }
+    });
+    gate.release.add_permits(1);
+    assert_eq!(next.await.unwrap().unwrap(), 1);
     assert!(gate.dropped.load(Ordering::SeqCst));
 }
 

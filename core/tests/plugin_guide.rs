@@ -70,6 +70,7 @@ impl Kv {
     }
 
     /// Store `value` under `key`, on disk before answering.
+    #[switchboard(blocking)]
     fn set(&mut self, key: String, value: String, app: AppHandle) -> Result<(), KvError> {
         self.entries()?.insert(key.clone(), value);
         self.save()?;

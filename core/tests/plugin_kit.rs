@@ -623,3 +623,56 @@ async fn a_blocking_scope_check_runs_off_the_async_thread() {
     })
     .await
 }
+
+#[tokio::test]
+async fn rust_calls_to_a_scoped_plugin_are_checked_on_behalf_of_a_window() {
+    within(async {
+        let plugin = LibraryPlugin::new();
+        let runs = Arc::clone(&plugin.runs);
+        let app = App::builder()
+            .plugin(plugin)
+            .capability(
+                Capability::new("main")
+                    .windows(["main"])
+                    .grant(Grant::new("library:allow-shelve").allow_scope("fiction")),
+            )
+            .build()
+            .unwrap();
+        let handle = app.handle();
+        let main = switchboard::Caller::new("main", "app://localhost");
+        // on behalf of `main`: its scope applies, before the plugin runs
+        let err = handle
+            .call_as::<Vec<String>>(
+                &main,
+                "plugin:library",
+                "shelve",
+                &serde_json::json!({ "shelf": "restricted", "title": "x" }),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("outside the scope"), "{err}");
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+        let scope: Vec<String> = handle
+            .call_as(
+                &main,
+                "plugin:library",
+                "shelve",
+                &serde_json::json!({ "shelf": "fiction", "title": "x" }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(scope, ["fiction"]);
+        // the app itself has no scope to hand over: it is told to name a window
+        let err = handle
+            .call::<Vec<String>>(
+                "plugin:library",
+                "shelve",
+                &serde_json::json!({ "shelf": "fiction", "title": "x" }),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("on behalf of a window"), "{err}");
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    })
+    .await
+}

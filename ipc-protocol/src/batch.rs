@@ -28,6 +28,10 @@ pub fn batch(frames: &[Bytes]) -> Vec<u8> {
 /// Splits a batch into its frames' bytes (slices of `bytes`, not copies). The frames
 /// themselves are not decoded: pass each to [`Frame::decode`](crate::Frame::decode).
 ///
+/// A batch of `len` bytes may hold at most 1,024 + `len` / 16 frames (PROTOCOL.md §7;
+/// every real frame is 17 bytes or more): more is [`DecodeError::TooMany`] (`too_large`),
+/// which keeps the returned list within twice the batch's size.
+///
 /// ```
 /// use bytes::Bytes;
 /// use switchboard_protocol::{unbatch, DecodeError, Limits};
@@ -55,8 +59,20 @@ pub fn unbatch(bytes: &Bytes, limits: &Limits) -> Result<Vec<Bytes>, DecodeError
         Some(0xdd) => (be(buf, 1, 4)?, 5),
         _ => return Err(DecodeError::NotABatch),
     };
+    // Each frame found costs a `Bytes` (32 bytes) however short its bin: past the first
+    // 1,024, a batch must average 16 bytes a frame (the shortest frame is 17), so the list
+    // stays within twice the batch's size.
+    let max = max_frames(buf.len());
+    if count > max {
+        return Err(DecodeError::TooMany {
+            field: "batch",
+            len: count,
+            max,
+            id: None,
+        });
+    }
     // The scan proved `count` values follow, each at least one byte.
-    let mut frames = Vec::with_capacity(count);
+    let mut frames = Vec::with_capacity(count.min(buf.len() - pos));
     for _ in 0..count {
         let width = match buf.get(pos) {
             Some(0xc4) => 1,
@@ -76,6 +92,14 @@ pub fn unbatch(bytes: &Bytes, limits: &Limits) -> Result<Vec<Bytes>, DecodeError
         pos = end;
     }
     Ok(frames)
+}
+
+/// The most frames a batch of `len` bytes may hold (PROTOCOL.md §7): 1,024 + `len` / 16.
+///
+/// Every real frame is at least 17 bytes (`{"v":1,"k":"cancel","id":1}`), so only a
+/// batch padded with empty or tiny elements reaches it.
+pub(crate) fn max_frames(len: usize) -> usize {
+    1024 + len / 16
 }
 
 fn be(buf: &[u8], at: usize, width: usize) -> Result<usize, DecodeError> {
@@ -113,6 +137,39 @@ mod tests {
         let packed = Bytes::from(batch(&frames));
         let out = unbatch(&packed, &Limits::default()).unwrap();
         assert_eq!(out[0].as_ptr(), packed[4..].as_ptr());
+    }
+
+    #[test]
+    fn a_batch_of_empty_bins_past_the_frame_ratio_is_too_large() {
+        // n empty bins in an array16 are 3 + 2n bytes
+        let at_limit = (16..65_536)
+            .take_while(|&n| n <= max_frames(3 + 2 * n))
+            .last()
+            .unwrap();
+        assert_eq!(at_limit, 1170);
+        let frames = vec![Bytes::new(); at_limit];
+        let packed = Bytes::from(batch(&frames));
+        assert_eq!(unbatch(&packed, &Limits::default()), Ok(frames));
+        let over = vec![Bytes::new(); 4096];
+        let packed = Bytes::from(batch(&over));
+        assert_eq!(
+            unbatch(&packed, &Limits::default()),
+            Err(DecodeError::TooMany {
+                field: "batch",
+                len: 4096,
+                max: max_frames(packed.len()),
+                id: None
+            })
+        );
+        // real frames (17 bytes at least) never reach it
+        let cancel = crate::Frame::Cancel(crate::Cancel {
+            id: crate::RequestId::new(1).unwrap(),
+        })
+        .encode();
+        assert_eq!(cancel.len(), 17);
+        let real = vec![Bytes::from(cancel); 100_000];
+        let packed = Bytes::from(batch(&real));
+        assert_eq!(unbatch(&packed, &Limits::default()).unwrap().len(), 100_000);
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub use frame::*;
 pub use limits::Limits;
 pub use payload::PayloadError;
 pub use peek::{peek_request_id, PEEK_PREFIX};
-pub use scan::scan;
+pub use scan::{scan, scan_with};
 
 /// The README's example, compiled as a doc test.
 #[cfg(doctest)]

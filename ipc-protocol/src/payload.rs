@@ -3,8 +3,9 @@
 //! Payloads are MessagePack written like `rmp_serde::to_vec_named` (structs as maps,
 //! enums externally tagged, `None` as `nil`, `serde_bytes` buffers as `bin`), which is
 //! byte-identical to `@msgpack/msgpack`'s `encode`. Decoding first checks the structure
-//! with [`scan`] (depth, every length against the bytes left), refuses trailing bytes,
-//! and only then lets serde read the value.
+//! with [`scan_with`](crate::scan_with) (depth, every length against the bytes left, the
+//! count of values and of each map's entries), refuses trailing bytes, and only then lets
+//! serde read the value.
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
@@ -26,7 +27,7 @@ pub use crate::batch::{batch, unbatch};
 use crate::codec::DecodeError;
 use crate::error::{ErrorCode, IntoWireError, WireError};
 use crate::limits::Limits;
-use crate::scan::scan;
+use crate::scan::scan_with;
 
 /// Why a payload did not encode or decode.
 ///
@@ -96,7 +97,8 @@ pub fn to_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, PayloadError>
 }
 
 /// Decodes a payload: structure first (length ≤ `max_frame`, depth ≤ `max_depth`, every
-/// length within the input), then no trailing bytes, then serde.
+/// length within the input, at most `max_elements` values and `max_map_entries` entries
+/// in a map), then no trailing bytes, then serde.
 ///
 /// ```
 /// use switchboard_protocol::{payload::{self, PayloadError}, Limits};
@@ -114,7 +116,7 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8], limits: &Limits) -> Result<
             max: limits.max_frame,
         }));
     }
-    let len = scan(bytes, limits.max_depth).map_err(PayloadError::Structure)?;
+    let len = scan_with(bytes, limits).map_err(PayloadError::Structure)?;
     if len < bytes.len() {
         return Err(PayloadError::TrailingBytes {
             count: bytes.len() - len,

@@ -4,16 +4,19 @@
 //! every marker is known (`0xc1` is refused), every declared length fits in the bytes
 //! left, every array or map of `n` entries has at least `n` (or `2n`) bytes left, and
 //! nesting stays within the limit. It allocates at most one small stack entry per level
-//! of nesting, never anything sized by a length it read.
+//! of nesting, never anything sized by a length it read. [`scan_with`] also counts the
+//! values (`max_elements`) and each map's entries (`max_map_entries`), which is what
+//! bounds a payload's expansion when serde decodes it.
 
 use crate::codec::DecodeError;
+use crate::limits::Limits;
 
 /// What one header says about the value it starts.
 enum Header {
     /// A value whose body is `len` bytes right after the header.
     Scalar { len: u64 },
     /// An array or map holding `values` values (twice the entries for a map).
-    Container { values: u64 },
+    Container { values: u64, map: bool },
 }
 
 /// Reads a big-endian length of `N` bytes at `*pos`, advancing it.
@@ -36,9 +39,11 @@ fn header(bytes: &[u8], pos: &mut usize) -> Result<Header, DecodeError> {
         0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => scalar(0),
         0x80..=0x8f => Ok(Header::Container {
             values: 2 * u64::from(marker & 0x0f),
+            map: true,
         }),
         0x90..=0x9f => Ok(Header::Container {
             values: u64::from(marker & 0x0f),
+            map: false,
         }),
         0xa0..=0xbf => scalar(u64::from(marker & 0x1f)),
         0xc1 => Err(DecodeError::ReservedByte { at }),
@@ -64,15 +69,19 @@ fn header(bytes: &[u8], pos: &mut usize) -> Result<Header, DecodeError> {
         0xd8 => scalar(17),
         0xdc => Ok(Header::Container {
             values: read_be::<2>(bytes, pos, at)?,
+            map: false,
         }),
         0xdd => Ok(Header::Container {
             values: read_be::<4>(bytes, pos, at)?,
+            map: false,
         }),
         0xde => Ok(Header::Container {
             values: 2 * read_be::<2>(bytes, pos, at)?,
+            map: true,
         }),
         0xdf => Ok(Header::Container {
             values: 2 * read_be::<4>(bytes, pos, at)?,
+            map: true,
         }),
     }
 }
@@ -123,6 +132,7 @@ impl Levels {
 /// extension longer than the bytes left, or an array/map of `n` entries with fewer than
 /// `n` (`2n`) bytes left ([`DecodeError::LengthPastEnd`]); more than `max_depth` nested
 /// arrays and maps ([`DecodeError::TooDeep`]; the outermost container is level 1).
+/// It does not count values; [`scan_with`] does, for payloads.
 ///
 /// ```
 /// use switchboard_protocol::{scan, DecodeError};
@@ -135,13 +145,69 @@ impl Levels {
 /// assert!(matches!(scan(&forged, 64), Err(DecodeError::LengthPastEnd { .. })));
 /// ```
 pub fn scan(bytes: &[u8], max_depth: usize) -> Result<usize, DecodeError> {
+    walk(
+        bytes,
+        Bounds {
+            max_depth,
+            max_values: u64::MAX,
+            max_map_entries: u64::MAX,
+        },
+    )
+}
+
+/// [`scan`] within all of a payload's limits: `max_depth`, and also at most
+/// `max_elements` values in all ([`DecodeError::TooManyValues`]; every scalar, array and
+/// map counts one, a map entry two, the outermost value included) and at most
+/// `max_map_entries` entries in any one map ([`DecodeError::TooManyEntries`]). Both are
+/// checked at each container's header, against the count it declares, so a payload over
+/// a limit is refused before its body is walked.
+///
+/// ```
+/// use switchboard_protocol::{scan_with, DecodeError, Limits};
+/// let limits = Limits { max_elements: 3, ..Limits::default() };
+/// assert_eq!(scan_with(&[0x92, 0xc0, 0xc0], &limits), Ok(3));
+/// // an array of three nils is four values
+/// assert_eq!(
+///     scan_with(&[0x93, 0xc0, 0xc0, 0xc0], &limits),
+///     Err(DecodeError::TooManyValues { max: 3 })
+/// );
+/// // a bin is one value, however long
+/// assert_eq!(scan_with(&[0xc4, 0x03, 1, 2, 3], &limits), Ok(5));
+/// ```
+pub fn scan_with(bytes: &[u8], limits: &Limits) -> Result<usize, DecodeError> {
+    walk(
+        bytes,
+        Bounds {
+            max_depth: limits.max_depth,
+            max_values: limits.max_elements as u64,
+            max_map_entries: limits.max_map_entries as u64,
+        },
+    )
+}
+
+/// What [`walk`] refuses beyond the structure itself.
+struct Bounds {
+    max_depth: usize,
+    max_values: u64,
+    max_map_entries: u64,
+}
+
+fn walk(bytes: &[u8], bounds: Bounds) -> Result<usize, DecodeError> {
     let mut pos = 0usize;
+    // Values known to be in the input: the outermost one, plus every value each container
+    // read so far declares (the scan fails unless each is there).
+    let mut counted = Counted { bounds, values: 1 };
+    if counted.bounds.max_values == 0 {
+        return Err(DecodeError::TooManyValues { max: 0 });
+    }
     // Scalars, by far the most common values, need no stack.
     let values = match header(bytes, &mut pos)? {
         Header::Scalar { len } => return scalar_end(bytes, pos, len, 0),
-        Header::Container { values } => values,
+        Header::Container { values, map } => {
+            counted.container(bytes, pos, values, map, 0, 0)?;
+            values
+        }
     };
-    container(bytes, pos, values, 0, max_depth, 0)?;
     if values == 0 {
         return Ok(pos);
     }
@@ -152,8 +218,8 @@ pub fn scan(bytes: &[u8], max_depth: usize) -> Result<usize, DecodeError> {
         let at = pos;
         match header(bytes, &mut pos)? {
             Header::Scalar { len } => pos = scalar_end(bytes, pos, len, at)?,
-            Header::Container { values } => {
-                container(bytes, pos, values, open.len(), max_depth, at)?;
+            Header::Container { values, map } => {
+                counted.container(bytes, pos, values, map, open.len(), at)?;
                 if values > 0 {
                     open.push(values);
                     continue;
@@ -190,28 +256,55 @@ fn scalar_end(bytes: &[u8], pos: usize, len: u64, at: usize) -> Result<usize, De
     Ok(pos + len as usize)
 }
 
-/// Checks a container header: one more level allowed, and at least one byte left per value.
-#[inline]
-fn container(
-    bytes: &[u8],
-    pos: usize,
+/// The bounds of one walk, and the values it has counted so far.
+struct Counted {
+    bounds: Bounds,
     values: u64,
-    depth: usize,
-    max_depth: usize,
-    at: usize,
-) -> Result<(), DecodeError> {
-    if depth >= max_depth {
-        return Err(DecodeError::TooDeep { max: max_depth });
+}
+
+impl Counted {
+    /// Checks a container header: one more level allowed, at least one byte left per
+    /// value, the map's entries and the running count of values within their limits.
+    #[inline]
+    fn container(
+        &mut self,
+        bytes: &[u8],
+        pos: usize,
+        values: u64,
+        map: bool,
+        depth: usize,
+        at: usize,
+    ) -> Result<(), DecodeError> {
+        let bounds = &self.bounds;
+        if depth >= bounds.max_depth {
+            return Err(DecodeError::TooDeep {
+                max: bounds.max_depth,
+            });
+        }
+        let available = bytes.len() - pos;
+        if values > available as u64 {
+            return Err(DecodeError::LengthPastEnd {
+                declared: values,
+                available,
+                at,
+            });
+        }
+        if map && values / 2 > bounds.max_map_entries {
+            return Err(DecodeError::TooManyEntries {
+                entries: values / 2,
+                max: usize::try_from(bounds.max_map_entries).unwrap_or(usize::MAX),
+                at,
+            });
+        }
+        // `values` is at most the input's length, so this cannot overflow
+        self.values += values;
+        if self.values > bounds.max_values {
+            return Err(DecodeError::TooManyValues {
+                max: usize::try_from(bounds.max_values).unwrap_or(usize::MAX),
+            });
+        }
+        Ok(())
     }
-    let available = bytes.len() - pos;
-    if values > available as u64 {
-        return Err(DecodeError::LengthPastEnd {
-            declared: values,
-            available,
-            at,
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -297,6 +390,71 @@ mod tests {
             scan(&[0x92, 0x01, 0xdb], 4),
             Err(DecodeError::Truncated { at: 2 })
         );
+    }
+
+    fn limits(max_elements: usize, max_map_entries: usize) -> Limits {
+        Limits {
+            max_elements,
+            max_map_entries,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn every_value_counts_once_and_a_map_entry_twice() {
+        // {"a": [1, 2], "b": nil}: map, "a", array, 1, 2, "b", nil = 7 values
+        let bytes = [0x82, 0xa1, b'a', 0x92, 0x01, 0x02, 0xa1, b'b', 0xc0];
+        assert_eq!(scan_with(&bytes, &limits(7, 2)), Ok(bytes.len()));
+        assert_eq!(
+            scan_with(&bytes, &limits(6, 2)),
+            Err(DecodeError::TooManyValues { max: 6 })
+        );
+        assert_eq!(scan_with(&[0x01], &limits(1, 0)), Ok(1));
+        assert_eq!(
+            scan_with(&[0x01], &limits(0, 0)),
+            Err(DecodeError::TooManyValues { max: 0 })
+        );
+    }
+
+    #[test]
+    fn a_map_over_its_entry_limit_is_refused_at_its_header() {
+        // [{"a": 1, "b": 2}] with at most one entry a map
+        let bytes = [0x91, 0x82, 0xa1, b'a', 0x01, 0xa1, b'b', 0x02];
+        assert_eq!(scan_with(&bytes, &limits(100, 2)), Ok(bytes.len()));
+        assert_eq!(
+            scan_with(&bytes, &limits(100, 1)),
+            Err(DecodeError::TooManyEntries {
+                entries: 2,
+                max: 1,
+                at: 1
+            })
+        );
+        // arrays are not maps
+        assert_eq!(scan_with(&[0x92, 1, 2], &limits(100, 0)), Ok(3));
+    }
+
+    #[test]
+    fn the_value_count_is_refused_before_the_body_is_walked() {
+        // an array32 of 2^20 nils: refused at its header, with the body still to read
+        let mut bytes = vec![0xdd, 0x00, 0x10, 0x00, 0x00];
+        bytes.resize(5 + (1 << 20), 0xc0);
+        assert_eq!(
+            scan_with(&bytes, &Limits::default()),
+            Err(DecodeError::TooManyValues { max: 1 << 20 })
+        );
+        // one fewer fits: 2^20 - 1 nils and the array itself
+        bytes[1..5].copy_from_slice(&((1u32 << 20) - 1).to_be_bytes());
+        bytes.pop();
+        assert_eq!(scan_with(&bytes, &Limits::default()), Ok(bytes.len()));
+        // plain `scan` counts nothing
+        assert_eq!(scan(&bytes, 1), Ok(bytes.len()));
+    }
+
+    #[test]
+    fn a_bin_is_one_value_however_long() {
+        let mut bytes = vec![0x91, 0xc6, 0x01, 0x00, 0x00, 0x00];
+        bytes.resize(6 + (1 << 24), 0x2a);
+        assert_eq!(scan_with(&bytes, &limits(2, 0)), Ok(bytes.len()));
     }
 
     #[test]

@@ -386,6 +386,10 @@ export function splitBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_LIM
   }
   // Each element takes at least 2 bytes: refuse a count the input cannot hold before looping.
   if (count * 2 > end - pos) throw malformed(`value at offset 0 declares ${count} (bytes or entries) but only ${end - pos} bytes are left`);
+  // Past the first 1,024, a batch must average 16 bytes a frame (the shortest frame is 17):
+  // PROTOCOL.md §7, so the list of views stays within a bound of the batch's size.
+  const maxFrames = 1024 + Math.floor(end / 16);
+  if (count > maxFrames) throw new SwitchboardError("too_large", `a batch of ${end} bytes holds at most ${maxFrames} frames, not ${count}`);
   const frames = new Array<Uint8Array>(count);
   for (let i = 0; i < count; i++) {
     const at = pos;

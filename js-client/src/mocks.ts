@@ -29,6 +29,9 @@ import { SwitchboardError } from "./errors.js";
 import { type Frame, type OutgoingFrame, type WireError, SUPPORTED_VERSIONS } from "./frames.js";
 import { type MemoryTransport, memoryTransport } from "./transport.js";
 
+/** Topic prefixes only the host publishes on (`window/`, `app/`, `actor/`): the mock refuses a page's emit there, as the host does. */
+export const RESERVED_TOPIC_PREFIXES: readonly string[] = ["window/", "app/", "actor/"];
+
 /** A request as the mock handler sees it. */
 export interface MockRequest {
   /** The target as the client wrote it: `"cmd:greet"`, `"counter.add"`. */
@@ -172,7 +175,11 @@ export function mockTransport(handler: MockHandler, opts: MockOptions = {}): Moc
         else topics.delete(frame.topic);
         return out({ k: "response", id: frame.id, ok: new Uint8Array(0) });
       case "event": {
-        if (forbidden.has(frame.topic)) return out({ k: "error", code: "forbidden", message: `event:${frame.topic}` });
+        // like the host: pages never emit on its reserved topics, and emitting needs `emit:`
+        if (RESERVED_TOPIC_PREFIXES.some((p) => frame.topic.startsWith(p))) {
+          return out({ k: "error", code: "forbidden", message: `topic \`${frame.topic}\` is reserved for the host` });
+        }
+        if (forbidden.has(frame.topic)) return out({ k: "error", code: "forbidden", message: `emit:${frame.topic}` });
         const value = decodePayload(frame.payload);
         emitted.push({ topic: frame.topic, value });
         if (topics.has(frame.topic)) push({ k: "event", topic: frame.topic, payload: frame.payload, from: "window:" + (opts.window ?? "main") });

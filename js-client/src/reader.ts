@@ -67,6 +67,28 @@ class Offsets {
 
 const SMALL_MAP = 16;
 
+/** Most unknown keys one map of a frame may hold (the frame's own map, `err`, `limits`): PROTOCOL.md §5. */
+export const MAX_UNKNOWN_KEYS = 64;
+
+/** Most entries of a `welcome`'s `grants`: PROTOCOL.md §5. */
+export const MAX_GRANTS = 1024;
+
+// The keys each kind of map knows (a key another frame kind uses is still known here, as in
+// the Rust decoder); anything else counts against MAX_UNKNOWN_KEYS.
+const FRAME_KEYS: ReadonlySet<string> = new Set([
+  "v", "k", "id", "to", "method", "payload", "deadline", "credit", "ok", "err", "topic", "from",
+  "seq", "n", "code", "message", "data", "versions", "client", "name", "version", "session",
+  "window", "grants", "limits",
+]);
+const ERR_KEYS: ReadonlySet<string> = new Set(["code", "message", "data"]);
+const LIMIT_KEYS: ReadonlySet<string> = new Set(["max_frame", "max_depth", "max_pending"]);
+
+function knownKeys(field: string): ReadonlySet<string> {
+  if (field === "err") return ERR_KEYS;
+  if (field === "limits") return LIMIT_KEYS;
+  return FRAME_KEYS;
+}
+
 class FieldMap {
   constructor(
     private readonly r: Reader,
@@ -154,9 +176,10 @@ class FieldMap {
     return out;
   }
 
-  strs(field: string): string[] {
+  strs(field: string, max: number): string[] {
     const pos = this.need(field);
     const [n, first] = this.r.arrayHeader(pos, field, "an array of strings");
+    if (n > max) throw new SwitchboardError("too_large", `field \`${field}\` has ${n} entries, the limit is ${max}`);
     const out: string[] = [];
     let p = first;
     for (let i = 0; i < n; i++) {
@@ -286,6 +309,8 @@ class Reader {
     else if (m === 0xdf) [n, p] = [this.view.getUint32(pos + 1), pos + 5];
     else throw malformed(field === "" ? "a frame must be a map with string keys" : `field \`${field}\` must be a map`);
     const offsets = new Offsets();
+    const known = knownKeys(field);
+    let unknown = 0;
     for (let i = 0; i < n; i++) {
       const m0 = this.bytes[p] as number;
       if (!((m0 >= 0xa0 && m0 <= 0xbf) || (m0 >= 0xd9 && m0 <= 0xdb))) throw malformed(`map key at offset ${p} is not a string`);
@@ -296,6 +321,9 @@ class Reader {
         throw malformed(`map key at offset ${p} is not valid utf-8`);
       }
       if (offsets.has(key)) throw malformed(`key \`${key.slice(0, 64)}\` appears twice`);
+      if (!known.has(key) && ++unknown > MAX_UNKNOWN_KEYS) {
+        throw new SwitchboardError("too_large", `a map holds more than ${MAX_UNKNOWN_KEYS} unknown keys`);
+      }
       p = skipValue(this.bytes, this.view, p);
       offsets.set(key, p);
       p = skipValue(this.bytes, this.view, p);
@@ -337,7 +365,7 @@ export function readFrame(bytes: Uint8Array): Frame {
       const version = r.uint("version", U32_MAX);
       const session = r.str("session");
       const window = r.str("window");
-      const grants = r.strs("grants");
+      const grants = r.strs("grants", MAX_GRANTS);
       const l = r.map("limits");
       const limits: SessionLimits = {
         max_frame: l.uint("max_frame"),

@@ -303,6 +303,17 @@ describe("events", () => {
     expect(seen).toEqual([{ text: "hi" }]);
   });
 
+  test("emit_on_a_host_topic_or_without_emit_grant_is_refused", async () => {
+    const host = mockTransport(() => null, { forbiddenTopics: ["chat"] });
+    const client = await connect(host);
+    const reserved = await rejection(client.emit("window/main/file_dropped", ["/etc/passwd"]));
+    expect(reserved.code).toBe("forbidden");
+    const denied = await rejection(client.emit("chat", "hi"));
+    expect(denied.code).toBe("forbidden");
+    expect(denied.message).toBe("emit:chat");
+    expect(host.emitted).toEqual([]);
+  });
+
   test("a_throwing_listener_does_not_stop_the_others", async () => {
     const errors: unknown[] = [];
     const host = mockTransport(() => null);

@@ -271,6 +271,14 @@ describe("frames", () => {
     expect(codeOf(() => decodeFrame(e))).toBe("malformed");
   });
 
+  test("a_batch_of_more_frames_than_its_size_allows_is_too_large", () => {
+    // 4,000 empty bins in 8,003 bytes: past 1,024 + 8,003 / 16 = 1,524 frames (PROTOCOL.md §7)
+    const many = encodeBatch(Array.from({ length: 4000 }, () => new Uint8Array(0)));
+    expect(codeOf(() => splitBatch(many))).toBe("too_large");
+    const ok = encodeBatch(Array.from({ length: 1024 }, () => new Uint8Array(0)));
+    expect(splitBatch(ok).length).toBe(1024);
+  });
+
   test("split_batch_accepts_and_refuses_exactly_what_the_generic_decoder_does", () => {
     // Reference: the generic scan + decode, then "an array of binaries".
     const reference = (bytes: Uint8Array): Uint8Array[] | "malformed" => {

@@ -584,19 +584,19 @@ fn the_post_message_token_cannot_be_stolen_kept_or_replayed() {
     let before = hits(&driver);
 
     // in the app's own page, hooks installed after the guard see nothing either
-    let own = driver.run_async(&format!(
+    let own = driver.run_async(
         "const done = arguments[arguments.length - 1]; \
          const captured = []; \
          const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window.webkit), 'messageHandlers'); \
          const handler = d.get.call(window.webkit).ipc; const proto = Object.getPrototypeOf(handler); \
          const original = proto.postMessage; \
-         proto.postMessage = function (m) {{ captured.push(String(m)); return original.call(this, m); }}; \
-         const apply = Reflect.apply; Reflect.apply = function (f, t, a) {{ captured.push(String(a && a[0])); return apply(f, t, a); }}; \
-         let again; try {{ const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); again = x.status; }} catch (e) {{ again = 'error'; }} \
-         SB.invokeViaPost('cmd:greet', {{ name: 'own' }}) \
-           .then(v => done({{ reply: v, captured, again }}), e => done({{ reply: 'failed: ' + e.code, captured, again }})) \
-           .finally(() => {{ proto.postMessage = original; Reflect.apply = apply; }});"
-    ));
+         proto.postMessage = function (m) { captured.push(String(m)); return original.call(this, m); }; \
+         const apply = Reflect.apply; Reflect.apply = function (f, t, a) { captured.push(String(a && a[0])); return apply(f, t, a); }; \
+         let again; try { const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); again = x.status; } catch (e) { again = 'error'; } \
+         SB.invokeViaPost('cmd:greet', { name: 'own' }) \
+           .then(v => done({ reply: v, captured, again }), e => done({ reply: 'failed: ' + e.code, captured, again })) \
+           .finally(() => { proto.postMessage = original; Reflect.apply = apply; });"
+    );
     assert_eq!(own["reply"], json!("Hello, own! (from Rust)"), "{own}");
     assert_eq!(own["again"], json!(403), "a document gets its token once");
     let own_captured = own["captured"].as_array().unwrap();

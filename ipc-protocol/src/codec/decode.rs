@@ -57,6 +57,14 @@ const ERR_LABELS: &[&str] = &["err.code", "err.message", "err.data"];
 const LIMIT_KEYS: &[&str] = &["max_frame", "max_depth", "max_pending"];
 const LIMIT_LABELS: &[&str] = &["limits.max_frame", "limits.max_depth", "limits.max_pending"];
 
+/// What to reserve for an array that declares `count` entries with `left` bytes to go:
+/// never more than the bytes left could hold (each entry is at least one byte), nor more
+/// than 1,024 entries before one has been read (beyond that the list grows as it is read,
+/// so a bad entry early on costs little however high a limit was raised).
+fn reserve(count: usize, left: usize) -> usize {
+    count.min(left).min(1024)
+}
+
 /// The slot of a frame key.
 fn frame_key(key: &[u8]) -> Option<usize> {
     Some(match key {
@@ -100,12 +108,15 @@ fn limit_key(key: &[u8]) -> Option<usize> {
 }
 
 /// Reads the map at `r` (already known to be one, structurally checked), recording where
-/// each known key's value is; unknown keys are skipped; duplicates are refused.
+/// each known key's value is; unknown keys are skipped; duplicates are refused. The
+/// unknown keys are remembered (to refuse one twice) up to `max_unknown`: more is
+/// [`DecodeError::TooManyUnknownKeys`], so the set stays small whatever the map holds.
 fn locate_fields<'a>(
     r: &mut Reader<'a>,
     entries: usize,
     slot_of: fn(&[u8]) -> Option<usize>,
     max_depth: usize,
+    max_unknown: usize,
     slots: &mut [Span],
 ) -> Result<(), DecodeError> {
     let mut unknown: Option<HashSet<&'a [u8]>> = None;
@@ -136,7 +147,12 @@ fn locate_fields<'a>(
                     field: "key",
                     id: None,
                 })?;
-                unknown.get_or_insert_with(HashSet::new).insert(key)
+                let set = unknown.get_or_insert_with(HashSet::new);
+                let fresh = set.insert(key);
+                if fresh && set.len() > max_unknown {
+                    return Err(DecodeError::TooManyUnknownKeys { max: max_unknown });
+                }
+                fresh
             }
         };
         if !fresh {
@@ -325,7 +341,7 @@ impl<'a> Fields<'a, '_> {
                 id: None,
             });
         }
-        let mut out = Vec::with_capacity(len);
+        let mut out = Vec::with_capacity(reserve(len, r.left()));
         for _ in 0..len {
             out.push(self.uint_of(i, &mut r, u64::from(u32::MAX))? as u32);
         }
@@ -338,20 +354,29 @@ impl<'a> Fields<'a, '_> {
         i: usize,
         r: Reader<'a>,
         slot_of: fn(&[u8]) -> Option<usize>,
+        limits: &Limits,
     ) -> Result<[Span; COUNT], DecodeError> {
         let mut r = r;
         let entries = r.map_len()?.ok_or_else(|| self.wrong(i, "a map"))?;
         let mut slots = [None; COUNT];
-        locate_fields(&mut r, entries, slot_of, usize::MAX, &mut slots)?;
+        locate_fields(
+            &mut r,
+            entries,
+            slot_of,
+            usize::MAX,
+            limits.max_unknown_keys,
+            &mut slots,
+        )?;
         Ok(slots)
     }
 
     fn wire_error<F: Fn(usize, usize) -> Bytes>(
         &self,
         r: Reader<'a>,
+        limits: &Limits,
         mk: &F,
     ) -> Result<WireError, DecodeError> {
-        let slots = self.map::<3>(ERR, r, err_key)?;
+        let slots = self.map::<3>(ERR, r, err_key, limits)?;
         let err = Fields {
             buf: self.buf,
             slots: &slots,
@@ -400,7 +425,14 @@ pub(crate) fn decode_with<F: Fn(usize, usize) -> Bytes>(
         });
     }
     let mut slots = [None; 25];
-    locate_fields(&mut r, entries, frame_key, limits.max_depth - 1, &mut slots)?;
+    locate_fields(
+        &mut r,
+        entries,
+        frame_key,
+        limits.max_depth - 1,
+        limits.max_unknown_keys,
+        &mut slots,
+    )?;
     if r.pos < buf.len() {
         return Err(DecodeError::TrailingBytes {
             count: buf.len() - r.pos,
@@ -461,7 +493,7 @@ fn decode_fields<F: Fn(usize, usize) -> Bytes>(
             name: f.str(NAME)?.to_owned(),
         }),
         "welcome" => {
-            let limit_slots = f.map::<3>(LIMITS, f.required(LIMITS)?, limit_key)?;
+            let limit_slots = f.map::<3>(LIMITS, f.required(LIMITS)?, limit_key, limits)?;
             let lf = Fields {
                 buf: f.buf,
                 slots: &limit_slots,
@@ -472,7 +504,15 @@ fn decode_fields<F: Fn(usize, usize) -> Bytes>(
             let count = grants_reader
                 .array_len()?
                 .ok_or_else(|| f.wrong(GRANTS, "an array of strings"))?;
-            let mut grants = Vec::with_capacity(count);
+            if count > limits.max_grants {
+                return Err(DecodeError::TooMany {
+                    field: "grants",
+                    len: count,
+                    max: limits.max_grants,
+                    id: None,
+                });
+            }
+            let mut grants = Vec::with_capacity(reserve(count, grants_reader.left()));
             for _ in 0..count {
                 let bytes = grants_reader
                     .str_bytes()?
@@ -527,7 +567,7 @@ fn decode_fields<F: Fn(usize, usize) -> Bytes>(
             let err = f.optional(ERR);
             let result = match (ok, err) {
                 (Some(span), None) => Ok(bytes(span)),
-                (None, Some(r)) => Err(f.wire_error(r, mk)?),
+                (None, Some(r)) => Err(f.wire_error(r, limits, mk)?),
                 (None, None) => {
                     return Err(DecodeError::MissingField {
                         kind: f.kind,
@@ -571,7 +611,10 @@ fn decode_fields<F: Fn(usize, usize) -> Bytes>(
         "stream_end" => Frame::StreamEnd(StreamEnd {
             id: f.id()?,
             seq: f.safe(SEQ)?,
-            error: f.optional(ERR).map(|r| f.wire_error(r, mk)).transpose()?,
+            error: f
+                .optional(ERR)
+                .map(|r| f.wire_error(r, limits, mk))
+                .transpose()?,
         }),
         "credit" => Frame::Credit(Credit {
             id: f.id()?,

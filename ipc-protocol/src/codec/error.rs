@@ -142,7 +142,7 @@ pub enum DecodeError {
         /// The frame's id, when it could be read.
         id: Option<RequestId>,
     },
-    /// An array longer than its limit (`versions`).
+    /// An array longer than its limit (`versions`, `grants`, the frames of a batch).
     #[error("field `{field}` has {len} entries, the limit is {max}")]
     TooMany {
         /// The field.
@@ -153,6 +153,28 @@ pub enum DecodeError {
         max: usize,
         /// The frame's id, when it could be read.
         id: Option<RequestId>,
+    },
+    /// More values in one payload than `max_elements` (PROTOCOL.md §5).
+    #[error("payload holds more than {max} values")]
+    TooManyValues {
+        /// The limit.
+        max: usize,
+    },
+    /// A map of a payload with more entries than `max_map_entries`.
+    #[error("map at offset {at} has {entries} entries, the limit is {max}")]
+    TooManyEntries {
+        /// The entries it declares.
+        entries: u64,
+        /// The limit.
+        max: usize,
+        /// Offset of the map's header.
+        at: usize,
+    },
+    /// More unknown keys in one map of a frame than `max_unknown_keys`.
+    #[error("more than {max} unknown keys in one map")]
+    TooManyUnknownKeys {
+        /// The limit.
+        max: usize,
     },
     /// A frame kind this decoder does not know.
     #[error("unknown frame kind `{kind}`")]
@@ -195,7 +217,7 @@ macro_rules! with_frame_id {
 
 impl DecodeError {
     /// The wire code this error is answered with (PROTOCOL.md §6): `too_large` for
-    /// length limits, `unknown_frame` for an unknown kind, `unsupported_version` for a bad
+    /// length and count limits, `unknown_frame` for an unknown kind, `unsupported_version` for a bad
     /// `v`, `malformed` for everything else.
     ///
     /// ```
@@ -205,7 +227,11 @@ impl DecodeError {
     /// ```
     pub fn code(&self) -> ErrorCode {
         match self {
-            DecodeError::TooLarge { .. } | DecodeError::TooMany { .. } => ErrorCode::TooLarge,
+            DecodeError::TooLarge { .. }
+            | DecodeError::TooMany { .. }
+            | DecodeError::TooManyValues { .. }
+            | DecodeError::TooManyEntries { .. }
+            | DecodeError::TooManyUnknownKeys { .. } => ErrorCode::TooLarge,
             DecodeError::UnknownKind { .. } => ErrorCode::UnknownFrame,
             DecodeError::UnsupportedVersion { .. } => ErrorCode::UnsupportedVersion,
             _ => ErrorCode::Malformed,
@@ -241,7 +267,8 @@ impl DecodeError {
             DecodeError::Truncated { at }
             | DecodeError::LengthPastEnd { at, .. }
             | DecodeError::ReservedByte { at }
-            | DecodeError::KeyNotString { at } => *at += by,
+            | DecodeError::KeyNotString { at }
+            | DecodeError::TooManyEntries { at, .. } => *at += by,
             _ => {}
         }
         self

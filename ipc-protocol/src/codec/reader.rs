@@ -24,6 +24,11 @@ impl<'a> Reader<'a> {
             .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
     }
 
+    /// The bytes left after the cursor: an upper bound on the values that can follow.
+    pub(super) fn left(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
     pub(super) fn peek(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()
     }

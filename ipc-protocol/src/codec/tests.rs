@@ -325,3 +325,118 @@ fn encoder_saturates_integers_past_the_safe_range() {
     let back = decode(&frame.encode()).unwrap();
     assert!(matches!(back, Frame::StreamEnd(e) if e.seq == MAX_SAFE_INTEGER));
 }
+
+fn welcome_with_grants(grants: &[u8]) -> Vec<u8> {
+    let limits = raw(&[
+        ("max_frame", &uint(1 << 26)),
+        ("max_depth", &uint(64)),
+        ("max_pending", &uint(1024)),
+    ]);
+    raw(&[
+        ("v", &uint(1)),
+        ("k", &text("welcome")),
+        ("version", &uint(1)),
+        ("session", &text("s")),
+        ("window", &text("w")),
+        ("grants", grants),
+        ("limits", &limits),
+    ])
+}
+
+fn array_of(n: usize, element: &[u8]) -> Vec<u8> {
+    let mut out = vec![0xdd];
+    out.extend_from_slice(&(n as u32).to_be_bytes());
+    for _ in 0..n {
+        out.extend_from_slice(element);
+    }
+    out
+}
+
+#[test]
+fn grants_past_their_limit_are_too_large() {
+    let ok = welcome_with_grants(&array_of(1024, &text("g")));
+    let Ok(Frame::Welcome(welcome)) = decode(&ok) else {
+        panic!("1,024 grants decode")
+    };
+    assert_eq!(welcome.grants.len(), 1024);
+    let err = decode(&welcome_with_grants(&array_of(1025, &text("g")))).unwrap_err();
+    assert_eq!(
+        err,
+        DecodeError::TooMany {
+            field: "grants",
+            len: 1025,
+            max: 1024,
+            id: None
+        }
+    );
+    assert_eq!(err.code(), ErrorCode::TooLarge);
+}
+
+#[test]
+fn a_bad_grant_fails_before_the_list_grows() {
+    // 100,000 nils where strings belong, with the grants limit raised out of the way
+    let limits = Limits {
+        max_grants: usize::MAX,
+        ..Limits::default()
+    };
+    let bytes = welcome_with_grants(&array_of(100_000, &[0xc0]));
+    assert!(matches!(
+        Frame::decode_slice(&bytes, &limits),
+        Err(DecodeError::WrongType {
+            field: "grants",
+            ..
+        })
+    ));
+}
+
+/// A cancel frame with `n` extra keys `x0`, `x1`, ... each holding `nil`.
+fn cancel_with_unknown_keys(n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_map(&mut out, 3 + n);
+    for (k, v) in [("v", uint(1)), ("k", text("cancel")), ("id", uint(1))] {
+        put_str(&mut out, k);
+        out.extend_from_slice(&v);
+    }
+    for i in 0..n {
+        put_str(&mut out, &format!("x{i}"));
+        out.push(0xc0);
+    }
+    out
+}
+
+#[test]
+fn unknown_keys_past_their_limit_are_too_large() {
+    assert!(decode(&cancel_with_unknown_keys(64)).is_ok());
+    let err = decode(&cancel_with_unknown_keys(65)).unwrap_err();
+    assert_eq!(err, DecodeError::TooManyUnknownKeys { max: 64 });
+    assert_eq!(err.code(), ErrorCode::TooLarge);
+    // a duplicate among them is still a duplicate
+    let mut twice = cancel_with_unknown_keys(2);
+    let at = twice.len() - 4;
+    twice[at + 2] = b'0';
+    assert!(matches!(
+        decode(&twice),
+        Err(DecodeError::DuplicateKey { .. })
+    ));
+    // the nested `err` map has the same limit
+    let mut err_map = Vec::new();
+    put_map(&mut err_map, 2 + 65);
+    put_str(&mut err_map, "code");
+    put_str(&mut err_map, "app");
+    put_str(&mut err_map, "message");
+    put_str(&mut err_map, "m");
+    for i in 0..65 {
+        put_str(&mut err_map, &format!("x{i}"));
+        err_map.push(0xc0);
+    }
+    let bytes = raw(&[
+        ("v", &uint(1)),
+        ("k", &text("response")),
+        ("id", &uint(1)),
+        ("err", &err_map),
+    ]);
+    assert!(matches!(
+        decode(&bytes),
+        Err(DecodeError::TooManyUnknownKeys { max: 64 })
+    ));
+}

@@ -2,19 +2,21 @@
 //!
 //! The bridge's handlers run on the UI thread. Handing every frame to the async runtime and
 //! the answer back to the UI thread costs two thread hops per call (a worker wakes, then
-//! the UI loop wakes), which on a loaded 2-core machine is most of a small call's time. So
-//! the UI thread polls the session's future **once**, inside the runtime's context (tokio
-//! timers and `tokio::spawn` work), with a waker that does nothing:
+//! the UI loop wakes), so the UI thread polls the session's future **once**, inside the
+//! runtime's context (tokio timers and `tokio::spawn` work), with a waker that does nothing:
 //!
-//! - `Ready`: the answer goes back right there (the responder, or `evaluate_script`): a
-//!   synchronous `#[switchboard::command]` is then answered like a bare wry handler.
-//! - `Pending` (an `async` command that waits, an actor's mailbox, a window command): the
-//!   same future is spawned on the runtime, polled again there with a real waker, and
-//!   answered from there as before. Nothing on the UI thread ever waits.
+//! - `Ready`: the answer goes back right there (the responder, or `evaluate_script`).
+//! - `Pending`: the same future is spawned on the runtime, polled again there with a real
+//!   waker, and answered from there. Nothing on the UI thread ever waits.
 //!
-//! The price: a synchronous command's body runs on the UI thread. A command that blocks
-//! (sleeps, does slow I/O or heavy work) should be `async` (and move the work to
-//! `spawn_blocking`), which Switchboard recommends anyway. Set
+//! What that one poll runs is the bus's routing (decoding the envelope, the capability
+//! check, posting to a mailbox), **not the app's code**: a synchronous command runs on a
+//! bus worker (`#[command(blocking)]`: on the blocking pool), an actor method on its
+//! actor's task, so the poll returns `Pending` for them and the answer comes back from the
+//! runtime. Only a command its author marked `#[command(inline)]` runs in that poll, on the
+//! UI thread, and is answered on the spot like a bare wry handler: the price is that it
+//! holds every window while it runs, so keep such a command to a few microseconds. An
+//! `async` command runs on the UI thread up to its first `.await`. Set
 //! `SWITCHBOARD_BRIDGE_INLINE=0` to spawn every call instead (for measuring).
 //!
 //! Frames over [`INLINE_MAX_FRAME`] are always spawned.

@@ -64,13 +64,13 @@
 //!   [`MAX_DELIVERY_BYTES`](outbox::MAX_DELIVERY_BYTES) (4 MiB) unless a single frame is
 //!   larger. A held poll has one expiry timer, stopped as soon as the poll is answered.
 //!
-//! **Thread hops of one call**: a synchronous `#[switchboard::command]` makes none: `fetch`
-//! or `postMessage` → handler on the UI thread → the command runs there → responder or
-//! `evaluate_script`, like a bare wry handler. A call that is not ready at once (an `async`
-//! command that waits, an actor, a window command) makes two: (hop 1) a tokio task polls it
-//! again, then (hop 2) the responder finishes the request on the UI thread (glib
-//! `MainContext::invoke`), or the script goes through the event loop proxy. An actor target
-//! adds core's two hops (to its task and back). The figures below predate the inline poll.
+//! **Thread hops of one call**: the handler decodes, routes and checks the call on the UI
+//! thread; the app's code never runs there unless its author opted in (see `drive`). A
+//! synchronous `#[switchboard::command]` makes two hops (a bus worker runs it, then the
+//! answer goes back to the UI thread: glib `MainContext::invoke` for the responder, the
+//! event loop proxy for a script); an actor adds the hop to its task. A command marked
+//! `#[command(inline)]` makes none: it runs in the UI thread's poll and is answered on the
+//! spot. The figures below predate both the inline poll and this rule.
 //!
 //! ## Which path is faster
 //! Measured in the real app (`e2e/app.rs`, release build, WebKitGTK under Xvfb, 2 cores,
@@ -539,9 +539,12 @@ mod tests {
         }
     }
 
+    /// One session the test's connector opened: origin, top frame, queue, closed flag.
+    type OpenedSession = (String, bool, Arc<Outbox>, Arc<AtomicBool>);
+
     #[derive(Default)]
     struct Opened {
-        log: Mutex<Vec<(String, bool, Arc<Outbox>, Arc<AtomicBool>)>>,
+        log: Mutex<Vec<OpenedSession>>,
     }
 
     fn request_frame(id: u64) -> Vec<u8> {

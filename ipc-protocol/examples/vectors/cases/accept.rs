@@ -108,6 +108,14 @@ pub fn accept() -> Vec<Accept> {
             cancel(8),
         ),
         a(
+            "unknown_keys_at_limit",
+            "64 unknown keys in one map, the limit (PROTOCOL.md §5)",
+            with(&cancel(8), |p| {
+                p.extend((0..64).map(|n| (format!("x{n}"), J::Null)));
+            }),
+            cancel(8),
+        ),
+        a(
             "other_kinds_keys_skipped",
             "a key another kind uses (topic) is unknown to cancel",
             with(&cancel(8), |p| p.push(("topic".into(), i(5)))),

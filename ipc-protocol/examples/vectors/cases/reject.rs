@@ -369,6 +369,55 @@ pub fn reject() -> Vec<Reject> {
             "too_large",
         ),
         r(
+            "unknown_keys_65",
+            "at most 64 unknown keys in one map",
+            with(&cancel(8), |p| {
+                p.extend((0..65).map(|n| (format!("x{n}"), J::Null)));
+            }),
+            "too_large",
+        ),
+        r(
+            "err_unknown_keys_65",
+            "the nested err map has the same limit of 64 unknown keys",
+            encode(&obj(&[
+                ("v", i(1)),
+                ("k", s("response")),
+                ("id", i(1)),
+                (
+                    "err",
+                    J::Obj(
+                        [
+                            ("code".to_owned(), s("app")),
+                            ("message".to_owned(), s("m")),
+                        ]
+                        .into_iter()
+                        .chain((0..65).map(|n| (format!("x{n}"), J::Null)))
+                        .collect(),
+                    ),
+                ),
+            ])),
+            "too_large",
+        ),
+        r(
+            "welcome_1025_grants",
+            "grants holds at most 1,024 entries",
+            with(
+                &Frame::Welcome(Welcome {
+                    version: 1,
+                    session: "s".into(),
+                    window: "w".into(),
+                    grants: vec![],
+                    limits: SessionLimits {
+                        max_frame: 1,
+                        max_depth: 1,
+                        max_pending: 1,
+                    },
+                }),
+                |p| set(p, "grants", J::Arr((0..1025).map(|_| s("g")).collect())),
+            ),
+            "too_large",
+        ),
+        r(
             "response_ok_and_err",
             "exactly one of ok and err",
             with(

@@ -1,0 +1,10 @@
+#[derive(Clone)]
+struct Files;
+
+#[switchboard::actor]
+impl Files {
+    #[switchboard(blocking)]
+    async fn write(&mut self) {}
+}
+
+fn main() {}
