@@ -42,6 +42,15 @@ pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 1024;
 /// page, so it is never among them.
 pub const DEFAULT_LOCAL_ORIGINS: &[&str] = &["app://localhost"];
 
+/// The answer to a call whose target has no route: `unknown_target`, naming a window as one.
+pub(crate) fn no_route(to: &Address) -> switchboard_protocol::WireError {
+    let message = match to {
+        Address::Window(label) => format!("no window labelled `{label}`"),
+        other => format!("no actor at `{other}`"),
+    };
+    crate::error::wire(switchboard_protocol::ErrorCode::UnknownTarget, message)
+}
+
 /// Where the router sends a call.
 #[derive(Clone)]
 pub(crate) enum Route {
@@ -52,7 +61,6 @@ pub(crate) enum Route {
 pub(crate) struct AppInner {
     pub(crate) routes: DashMap<Address, Route>,
     commands: Vec<HandlerMeta>,
-    windows: DashMap<Name, ()>,
     state: StateMap,
     capabilities: Vec<CompiledCapability>,
     permissions: Vec<PermissionDef>,
@@ -117,22 +125,12 @@ impl AppHandle {
     }
 
     /// Publish `value` on `topic` to every subscriber (pages and Rust listeners), in order.
-    /// A topic like `window/<label>/destroyed` also forgets that window and closes its
-    /// sessions.
     pub fn emit<T: Serialize + ?Sized>(&self, topic_name: &str, value: &T) -> Result<(), Error> {
         let topic = topic(topic_name)?;
         let bytes = payload::to_bytes(value).map_err(|e| Error::Encode(e.to_string()))?;
         self.inner
             .events
             .publish(&topic, bytes, Publisher::App, None);
-        if let Some(label) = topic_name
-            .strip_prefix("window/")
-            .and_then(|rest| rest.strip_suffix("/destroyed"))
-        {
-            if let Ok(label) = Name::new(label) {
-                self.forget_window(&label);
-            }
-        }
         Ok(())
     }
 
@@ -188,27 +186,78 @@ impl AppHandle {
     pub fn open_window(&self, spec: WindowSpec) -> Result<Window, Error> {
         let label = spec.label.clone();
         self.inner.runtime.open_window(spec)?;
-        self.inner.windows.insert(label.clone(), ());
-        Ok(Window::new(self.clone(), label))
+        Ok(self.adopt_window(&label))
     }
 
-    /// Register a window the runtime opened by itself, so `window:<label>` answers.
+    /// Register a window the runtime opened by itself: its actor answers at
+    /// `window:<label>` from now on (a window already registered keeps its actor).
     pub fn adopt_window(&self, label: &Name) -> Window {
-        self.inner.windows.insert(label.clone(), ());
+        self.inner
+            .routes
+            .entry(Address::Window(label.clone()))
+            .or_insert_with(|| crate::window::route(self, label));
         Window::new(self.clone(), label.clone())
     }
 
     /// A handle on an open window.
     pub fn window(&self, label: &str) -> Option<Window> {
         let label = Name::new(label).ok()?;
-        self.inner
-            .windows
-            .contains_key(&label)
+        self.has_window(&label)
             .then(|| Window::new(self.clone(), label))
     }
 
+    /// The labels of the open windows, sorted.
+    ///
+    /// ```
+    /// use switchboard::{App, WindowSpec};
+    /// let app = App::builder().window(WindowSpec::new("main")).build().unwrap();
+    /// assert_eq!(app.handle().windows(), ["main"]);
+    /// ```
+    pub fn windows(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .inner
+            .routes
+            .iter()
+            .filter_map(|e| match e.key() {
+                Address::Window(label) => Some(label.to_string()),
+                _ => None,
+            })
+            .collect();
+        labels.sort();
+        labels
+    }
+
     pub(crate) fn has_window(&self, label: &Name) -> bool {
-        self.inner.windows.contains_key(label)
+        self.inner
+            .routes
+            .contains_key(&Address::Window(label.clone()))
+    }
+
+    /// The runtime reports that a window is gone: its actor stops answering (calls still
+    /// queued are answered `window_closed`), its sessions are closed (their pending calls
+    /// cancelled, their subscriptions dropped), and `window/<label>/destroyed` is
+    /// published. Reporting the same window twice does nothing the second time.
+    ///
+    /// ```
+    /// use switchboard::{App, WindowSpec};
+    /// let app = App::builder().window(WindowSpec::new("main")).build().unwrap();
+    /// let handle = app.handle();
+    /// handle.window_closed(&"main".parse().unwrap());
+    /// assert!(handle.window("main").is_none());
+    /// ```
+    pub fn window_closed(&self, label: &Name) {
+        if self
+            .inner
+            .routes
+            .remove(&Address::Window(label.clone()))
+            .is_none()
+        {
+            return;
+        }
+        self.forget_window(label);
+        if let Err(e) = self.window_event(label, &WindowEvent::Destroyed) {
+            tracing::warn!(window = %label, error = %e, "publishing `destroyed` failed");
+        }
     }
 
     /// The grants a session for `caller` would hold (for calls made on its behalf).
@@ -222,7 +271,6 @@ impl AppHandle {
     }
 
     fn forget_window(&self, label: &Name) {
-        self.inner.windows.remove(label);
         let sessions: Vec<Arc<SessionInner>> = self
             .inner
             .sessions
@@ -680,7 +728,6 @@ impl AppBuilder {
             inner: Arc::new(AppInner {
                 routes,
                 commands: self.commands,
-                windows: DashMap::new(),
                 state: self.state,
                 capabilities,
                 permissions,

@@ -6,7 +6,7 @@
 //! into one `bindings.ts` that imports from `@switchboard/client`:
 //!
 //! ```ts
-//! import { commands, actors, plugins, events, errors } from "./bindings";
+//! import { commands, actors, plugins, windows, events, errors } from "./bindings";
 //! const reply: string = await commands.greet("Ada");
 //! const total: number = await actors.counter.add(5);
 //! const theme = await plugins.kv.get("theme");
@@ -211,23 +211,27 @@ impl Bindings {
             let target = format!("cmd:{}", meta.name);
             function(&mut body, "  ", meta, &target, &ts, &mut types)?;
         }
-        for (object, doc, plugins) in [
-            (
-                "actors",
-                "The app's actors, by name, and their methods.",
-                false,
-            ),
+        for (object, doc, prefix) in [
+            ("actors", "The app's actors, by name, and their methods.", None),
             (
                 "plugins",
                 "The plugins' actors (`plugin:<name>`), and their methods.",
-                true,
+                Some("plugin:"),
+            ),
+            (
+                "windows",
+                "The app's windows (`window:<label>`, those open when the bindings were made), and their methods.",
+                Some("window:"),
             ),
         ] {
             let _ = write!(body, "}};\n\n/** {doc} */\nexport const {object} = {{\n");
             for (address, methods) in &self.actors {
-                let name = match (address.strip_prefix("plugin:"), plugins) {
-                    (Some(name), true) => name,
-                    (None, false) => address.as_str(),
+                let prefixed = ["plugin:", "window:"]
+                    .into_iter()
+                    .find_map(|p| address.strip_prefix(p).map(|name| (p, name)));
+                let name = match (prefixed, prefix) {
+                    (Some((p, name)), Some(wanted)) if p == wanted => name,
+                    (None, None) => address.as_str(),
                     _ => continue,
                 };
                 let _ = writeln!(body, "  {}: {{", property(name));

@@ -42,12 +42,10 @@
 //! # });
 //! ```
 
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use futures::FutureExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use switchboard_protocol::{payload, Address, ErrorCode, Limits, RequestId, WireError};
@@ -55,7 +53,7 @@ use switchboard_protocol::{payload, Address, ErrorCode, Limits, RequestId, WireE
 use crate::app::{AppHandle, Route};
 use crate::call::{Call, Caller};
 use crate::client::ClientError;
-use crate::error::{actor_failed, panic_message, wire};
+use crate::error::wire;
 use crate::reply::Reply;
 
 /// The origin of [`Caller::app`], the caller of the app's own calls. No page has it: it
@@ -255,35 +253,11 @@ async fn run(
         }
         call.scope = Some(scope);
     }
-    let reply = match &to {
-        Address::Window(label) => {
-            if !app.has_window(label) {
-                return Err(unknown(format!("no window labelled `{label}`")));
-            }
-            crate::window::dispatch(app, label, &call)
-        }
-        other => {
-            let route = match app.inner.routes.get(other) {
-                Some(route) => route.value().clone(),
-                None => return Err(unknown(format!("no actor at `{other}`"))),
-            };
-            match route {
-                Route::Command(handler) => {
-                    match AssertUnwindSafe(handler(call)).catch_unwind().await {
-                        Ok(reply) => reply,
-                        Err(panic) => {
-                            let message = panic_message(&*panic);
-                            tracing::warn!(%to, %message, "command panicked");
-                            Reply::error(actor_failed(format!(
-                                "`{to}` failed; the app's log has the details"
-                            )))
-                        }
-                    }
-                }
-                Route::Actor(actor) => actor.call(call).await,
-            }
-        }
+    let route = match app.inner.routes.get(&to) {
+        Some(route) => route.value().clone(),
+        None => return Err(ClientError::Remote(crate::app::no_route(&to))),
     };
+    let reply = crate::session::dispatch(route, call).await;
     match reply {
         Reply::Value(Ok(bytes)) => Ok(bytes),
         Reply::Value(Err(error)) => Err(ClientError::Remote(error)),
@@ -291,10 +265,6 @@ async fn run(
             "`{to}.{method}` answers with a stream; call it through a session"
         ))),
     }
-}
-
-fn unknown(message: String) -> ClientError {
-    ClientError::Remote(wire(ErrorCode::UnknownTarget, message))
 }
 
 // ---- support for the typed handles the macro generates ----

@@ -1,15 +1,16 @@
 //! The seam between the bus and whatever draws windows (DESIGN.md decision 7).
 //!
-//! [`Runtime`] is three methods; windows are driven by message ([`WindowCommand`]).
+//! [`Runtime`] is a handful of methods; windows are driven by message ([`WindowCommand`]).
 //! `switchboard-runtime-wry` implements it with tao and wry; [`HeadlessRuntime`] records
 //! what it is asked, for tests and the in-process client.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use futures::future::BoxFuture;
 use switchboard_protocol::Name;
 
-use crate::window::{WindowCommand, WindowSpec};
+use crate::window::{Position, WindowCommand, WindowSpec, WindowState};
 
 /// Why the runtime refused a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +49,27 @@ pub trait Runtime: Send + Sync + 'static {
     fn send(&self, window: &Name, command: WindowCommand) -> Result<(), RuntimeError>;
     /// Stop the app with an exit code.
     fn exit(&self, code: i32);
+
+    /// Send a window a command and resolve once it is applied: the window's actor waits on
+    /// this before it takes its next call, so a runtime that resolves it from the UI thread
+    /// keeps at most one command per window in the UI's queue. By default: [`Runtime::send`],
+    /// resolved at once.
+    fn apply(
+        &self,
+        window: &Name,
+        command: WindowCommand,
+    ) -> BoxFuture<'static, Result<(), RuntimeError>> {
+        let sent = self.send(window, command);
+        Box::pin(std::future::ready(sent))
+    }
+
+    /// What a window looks like now (its actor's getters). By default: unsupported.
+    fn state(&self, window: &Name) -> BoxFuture<'static, Result<WindowState, RuntimeError>> {
+        let _ = window;
+        Box::pin(std::future::ready(Err(RuntimeError::Failed(
+            "this runtime does not report window state".into(),
+        ))))
+    }
 }
 
 /// A runtime without windows: keeps the specs it was asked to open and the commands it
@@ -132,4 +154,45 @@ impl Runtime for HeadlessRuntime {
     fn exit(&self, code: i32) {
         *self.exit.lock().unwrap_or_else(|p| p.into_inner()) = Some(code);
     }
+
+    /// The spec the window was opened with, with the commands it was sent applied.
+    fn state(&self, window: &Name) -> BoxFuture<'static, Result<WindowState, RuntimeError>> {
+        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let state = match windows.get(window) {
+            Some((spec, commands)) => Ok(headless_state(spec, commands)),
+            None => Err(RuntimeError::UnknownWindow(window.to_string())),
+        };
+        Box::pin(std::future::ready(state))
+    }
+}
+
+/// A headless window's state: its spec, then each command in order.
+fn headless_state(spec: &WindowSpec, commands: &[WindowCommand]) -> WindowState {
+    let mut state = WindowState {
+        title: spec.title.clone(),
+        size: spec.size,
+        position: Position { x: 0.0, y: 0.0 },
+        focused: spec.focused,
+        visible: spec.visible,
+        maximized: false,
+        minimized: false,
+        fullscreen: spec.fullscreen,
+        scale_factor: 1.0,
+    };
+    for command in commands {
+        match command {
+            WindowCommand::SetTitle(title) => state.title.clone_from(title),
+            WindowCommand::SetSize(size) => state.size = *size,
+            WindowCommand::SetPosition { x, y } => state.position = Position { x: *x, y: *y },
+            WindowCommand::Show => state.visible = true,
+            WindowCommand::Hide => state.visible = false,
+            WindowCommand::Focus => state.focused = true,
+            WindowCommand::Maximize => (state.maximized, state.minimized) = (true, false),
+            WindowCommand::Unmaximize => state.maximized = false,
+            WindowCommand::Minimize => state.minimized = true,
+            WindowCommand::SetFullscreen(on) => state.fullscreen = *on,
+            _ => {}
+        }
+    }
+    state
 }

@@ -516,32 +516,9 @@ impl Session {
             return Some(response(id, Err(self.forbidden(&permission))));
         }
         let app = &self.inner.app;
-        let route = match &to {
-            Address::Window(label) => {
-                if app.has_window(label) {
-                    None
-                } else {
-                    return Some(response(
-                        id,
-                        Err(wire(
-                            ErrorCode::UnknownTarget,
-                            format!("no window labelled `{label}`"),
-                        )),
-                    ));
-                }
-            }
-            other => match app.inner.routes.get(other) {
-                Some(route) => Some(route.value().clone()),
-                None => {
-                    return Some(response(
-                        id,
-                        Err(wire(
-                            ErrorCode::UnknownTarget,
-                            format!("no actor at `{other}`"),
-                        )),
-                    ))
-                }
-            },
+        let route = match app.inner.routes.get(&to) {
+            Some(route) => route.value().clone(),
+            None => return Some(response(id, Err(crate::app::no_route(&to)))),
         };
         let mut call = Call {
             app: app.clone(),
@@ -767,11 +744,11 @@ async fn pump(
     }
 }
 
-/// Run a call at its route: a command on this task, an actor through its mailbox, a window
-/// through the runtime. A panicking command is answered `actor_failed`.
-async fn dispatch(route: Option<Route>, call: Call) -> Reply {
+/// Run a call at its route: a command (see `command` for where it runs), an actor (a
+/// window's included) through its mailbox. A panicking command is answered `actor_failed`.
+pub(crate) async fn dispatch(route: Route, call: Call) -> Reply {
     match route {
-        Some(Route::Command(handler)) => {
+        Route::Command(handler) => {
             let target = call.target.clone();
             match AssertUnwindSafe(handler(call)).catch_unwind().await {
                 Ok(reply) => reply,
@@ -786,13 +763,7 @@ async fn dispatch(route: Option<Route>, call: Call) -> Reply {
                 }
             }
         }
-        Some(Route::Actor(actor)) => actor.call(call).await,
-        None => {
-            let Address::Window(label) = &call.target else {
-                return Reply::error(crate::error::internal("a call without a route"));
-            };
-            crate::window::dispatch(&call.app, label, &call)
-        }
+        Route::Actor(actor) => actor.call(call).await,
     }
 }
 

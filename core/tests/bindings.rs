@@ -128,3 +128,38 @@ fn streams_bytes_actors_and_events_have_their_own_shapes() {
         "{ts}"
     );
 }
+
+#[test]
+fn windows_are_typed_objects_with_setters_and_getters() {
+    let app = App::builder()
+        .window(switchboard::WindowSpec::new("main"))
+        .build()
+        .unwrap();
+    let ts = Bindings::new(&app).typescript().unwrap();
+    let windows = &ts[ts.find("export const windows = {").expect(&ts)..];
+    let windows = &windows[..windows.find("\n};").unwrap()];
+    assert!(windows.contains("  main: {"), "{windows}");
+    assert!(
+        windows.contains(r#"setTitle(title: string, options?: InvokeOptions): Promise<null> {"#),
+        "{windows}"
+    );
+    assert!(
+        windows.contains(r#"return invoke<null>("window:main.set_title", { title }, options);"#),
+        "{windows}"
+    );
+    assert!(
+        windows.contains("size(options?: InvokeOptions): Promise<Size>"),
+        "{windows}"
+    );
+    assert!(
+        windows.contains("state(options?: InvokeOptions): Promise<WindowState>"),
+        "{windows}"
+    );
+    assert!(ts.contains("export type WindowState = {"), "{ts}");
+    // windows are not among the app's own actors
+    let actors = &ts[ts.find("export const actors = {").unwrap()..];
+    assert!(
+        !actors[..actors.find("\n};").unwrap()].contains("window:"),
+        "{actors}"
+    );
+}

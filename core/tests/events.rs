@@ -330,8 +330,8 @@ async fn unsubscribe_stops_delivery() {
 }
 
 #[tokio::test]
-async fn window_destroyed_event_closes_its_sessions() {
-    use switchboard::window::{WindowEvent, WindowSpec};
+async fn a_closed_window_closes_its_sessions_and_says_so_once() {
+    use switchboard::window::WindowSpec;
     let app = App::builder()
         .window(WindowSpec::new("main"))
         .capability(Capability::new("main").windows(["main"]).allow(["*"]))
@@ -339,11 +339,28 @@ async fn window_destroyed_event_closes_its_sessions() {
         .unwrap();
     let client = app.test_client("main");
     client.subscribe("news").await.unwrap();
+    let destroyed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = destroyed.clone();
+    app.listen("window/main/destroyed", move |_| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    })
+    .unwrap();
     assert!(app.window("main").is_some());
-    app.window_event(&"main".parse().unwrap(), &WindowEvent::Destroyed)
-        .unwrap();
+    // an event that merely looks like the runtime's report changes nothing
+    app.emit("window/main/destroyed", &()).unwrap();
+    assert!(app.window("main").is_some());
+    assert_eq!(app.subscription_count(), 2, "the page's and the listener's");
+    // the runtime's report does, once
+    let main = "main".parse().unwrap();
+    app.window_closed(&main);
+    app.window_closed(&main);
     assert!(app.window("main").is_none());
-    assert_eq!(app.subscription_count(), 0);
+    assert_eq!(app.subscription_count(), 1, "the page's is gone");
+    assert_eq!(
+        destroyed.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "one by hand, one report"
+    );
     let e = client.subscribe("news").await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::WindowClosed);
 }

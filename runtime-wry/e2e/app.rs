@@ -59,6 +59,19 @@ fn burst(n: u32, topic: String, app: AppHandle) -> Result<(), String> {
     Ok(())
 }
 
+/// An actor with a synchronous method that blocks: it must never hold the UI thread.
+#[derive(Clone, Default)]
+struct Sleeper;
+
+#[switchboard::actor]
+impl Sleeper {
+    /// Block the calling thread for `ms` milliseconds.
+    fn nap(&mut self, ms: u64) -> u64 {
+        std::thread::sleep(Duration::from_millis(ms));
+        ms
+    }
+}
+
 /// While set, closing the main window from the window manager is vetoed.
 static KEEP_MAIN_OPEN: AtomicBool = AtomicBool::new(false);
 
@@ -109,10 +122,12 @@ fn main() {
         "window:second.*",
         "window:main.*",
         "event:window/main/*",
+        "sleeper.*",
     ];
     let app = runtime
         .configure(App::builder())
         .manage(Hits::default())
+        .actor("sleeper", Sleeper)
         .commands(switchboard::commands![
             greet,
             secret,

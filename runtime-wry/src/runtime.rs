@@ -16,15 +16,17 @@ use std::collections::{HashMap, HashSet};
 use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex};
 
+use futures::future::BoxFuture;
 use switchboard::protocol::Name;
 use switchboard::runtime::RuntimeError;
-use switchboard::window::WindowUrl;
+use switchboard::window::{WindowState, WindowUrl};
 use switchboard::{App, AppBuilder, Runtime, WindowCommand, WindowEvent, WindowSpec};
 use tao::event::{Event, WindowEvent as TaoWindowEvent};
 use tao::event_loop::{
     ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget,
 };
 use tao::window::WindowId;
+use tokio::sync::oneshot;
 use wry::{WebContext, WebView, WebViewBuilder};
 
 use crate::assets::{self, Assets, APP_SCHEME, DEFAULT_CSP};
@@ -129,7 +131,14 @@ impl Frontend {
 /// What the event loop is asked to do from other threads.
 pub(crate) enum UiEvent {
     Open(WindowSpec),
-    Command(Name, WindowCommand),
+    /// A command for a window, and who waits for it to be applied (its actor).
+    Command(
+        Name,
+        WindowCommand,
+        Option<oneshot::Sender<Result<(), RuntimeError>>>,
+    ),
+    /// Read a window's state.
+    State(Name, oneshot::Sender<Result<WindowState, RuntimeError>>),
     /// A script for one document of a window (dropped if the window shows another by then).
     Eval(Name, DocumentId, String),
     /// Flush the queue of a document's top session by `evaluate_script`.
@@ -182,11 +191,43 @@ impl Runtime for WryHandle {
         if !self.labels().contains(window.as_str()) {
             return Err(RuntimeError::UnknownWindow(window.as_str().to_owned()));
         }
-        self.send_ui(UiEvent::Command(window.clone(), command))
+        self.send_ui(UiEvent::Command(window.clone(), command, None))
     }
 
     fn exit(&self, code: i32) {
         let _ = self.proxy.send_event(UiEvent::Exit(code));
+    }
+
+    /// Resolved by the UI thread once it applied the command (the window's actor waits on
+    /// it, so each window has at most one command in the event loop's queue).
+    fn apply(
+        &self,
+        window: &Name,
+        command: WindowCommand,
+    ) -> BoxFuture<'static, Result<(), RuntimeError>> {
+        let (done, applied) = oneshot::channel();
+        let sent = if self.labels().contains(window.as_str()) {
+            self.send_ui(UiEvent::Command(window.clone(), command, Some(done)))
+        } else {
+            Err(RuntimeError::UnknownWindow(window.as_str().to_owned()))
+        };
+        Box::pin(async move {
+            sent?;
+            applied.await.unwrap_or(Err(RuntimeError::Stopped))
+        })
+    }
+
+    fn state(&self, window: &Name) -> BoxFuture<'static, Result<WindowState, RuntimeError>> {
+        let (reply, state) = oneshot::channel();
+        let sent = if self.labels().contains(window.as_str()) {
+            self.send_ui(UiEvent::State(window.clone(), reply))
+        } else {
+            Err(RuntimeError::UnknownWindow(window.as_str().to_owned()))
+        };
+        Box::pin(async move {
+            sent?;
+            state.await.unwrap_or(Err(RuntimeError::Stopped))
+        })
     }
 }
 
@@ -374,12 +415,27 @@ impl WryRuntime {
             *control_flow = ControlFlow::Wait;
             match event {
                 Event::UserEvent(UiEvent::Open(spec)) => ui.open(spec, target),
-                Event::UserEvent(UiEvent::Command(label, command)) => {
-                    if let Some(open) = ui.windows.get(&label) {
-                        if window::apply(open, command) == Applied::Close {
-                            ui.close(&label, control_flow);
+                Event::UserEvent(UiEvent::Command(label, command, done)) => {
+                    let applied = match ui.windows.get(&label) {
+                        Some(open) => {
+                            if window::apply(open, command) == Applied::Close {
+                                ui.close(&label, control_flow);
+                            }
+                            Ok(())
                         }
+                        None => Err(RuntimeError::UnknownWindow(label.to_string())),
+                    };
+                    if let Some(done) = done {
+                        let _ = done.send(applied);
                     }
+                }
+                Event::UserEvent(UiEvent::State(label, reply)) => {
+                    let state = ui
+                        .windows
+                        .get(&label)
+                        .map(|open| window::state(&open.window))
+                        .ok_or_else(|| RuntimeError::UnknownWindow(label.to_string()));
+                    let _ = reply.send(state);
                 }
                 Event::UserEvent(UiEvent::Eval(label, document, script)) => {
                     ui.eval(&label, document, &script);
@@ -506,7 +562,7 @@ impl Ui {
             tracing::error!(window = %label, error = %e, "opening the window failed");
             self.bridge.detach(label.as_str());
             self.handle.release(label.as_str());
-            bus::publish_window_event(&self.app, &label, &WindowEvent::Destroyed);
+            self.app.window_closed(&label);
         }
     }
 
@@ -680,7 +736,7 @@ impl Ui {
         self.bridge.detach(label.as_str());
         drop(open);
         self.handle.release(label.as_str());
-        bus::publish_window_event(&self.app, label, &WindowEvent::Destroyed);
+        self.app.window_closed(label);
         tracing::info!(window = %label, "window closed");
         if self.windows.is_empty() {
             *control_flow = ControlFlow::ExitWithCode(0);

@@ -4,7 +4,7 @@
 //!
 //! Everything here runs on the UI thread and never waits on the bus.
 
-use switchboard::window::{Size, Theme};
+use switchboard::window::{Position, Size, Theme, WindowState};
 use switchboard::{WindowCommand, WindowEvent, WindowSpec};
 use tao::dpi::{LogicalPosition, LogicalSize};
 use tao::window::{Fullscreen, Window, WindowBuilder};
@@ -116,4 +116,31 @@ pub(crate) fn event(window: &Window, event: &tao::event::WindowEvent<'_>) -> Opt
         Tao::DroppedFile(path) => WindowEvent::FileDropped(vec![path.clone()]),
         _ => return None,
     })
+}
+
+/// What the window looks like now, in logical pixels (its actor's getters).
+pub(crate) fn state(window: &Window) -> WindowState {
+    let scale = window.scale_factor();
+    let size: LogicalSize<f64> = window.inner_size().to_logical(scale);
+    let position: LogicalPosition<f64> = window
+        .outer_position()
+        .map(|p| p.to_logical(scale))
+        .unwrap_or(LogicalPosition::new(0.0, 0.0));
+    WindowState {
+        title: window.title(),
+        size: Size {
+            width: size.width,
+            height: size.height,
+        },
+        position: Position {
+            x: position.x,
+            y: position.y,
+        },
+        focused: window.is_focused(),
+        visible: window.is_visible(),
+        maximized: window.is_maximized(),
+        minimized: window.is_minimized(),
+        fullscreen: window.fullscreen().is_some(),
+        scale_factor: scale,
+    }
 }

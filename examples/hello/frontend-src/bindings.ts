@@ -30,6 +30,89 @@ export type GreetError =
  */
 { kind: "TooLong"; len: number; max: number }
 
+/**
+ * A position in logical pixels (the window's outer top-left corner).
+ */
+export type Position = { 
+/**
+ * Left edge.
+ */
+x: number; 
+/**
+ * Top edge.
+ */
+y: number }
+
+/**
+ * A size in logical pixels.
+ */
+export type Size = { 
+/**
+ * Width.
+ */
+width: number; 
+/**
+ * Height.
+ */
+height: number }
+
+/**
+ * What a window looks like now: the answer of its getters.
+ * 
+ * ```
+ * use switchboard::window::{Position, Size, WindowState};
+ * let state = WindowState {
+ * title: "Hello".into(),
+ * size: Size { width: 800.0, height: 600.0 },
+ * position: Position { x: 0.0, y: 0.0 },
+ * focused: true,
+ * visible: true,
+ * maximized: false,
+ * minimized: false,
+ * fullscreen: false,
+ * scale_factor: 1.0,
+ * };
+ * assert_eq!(state.size.width, 800.0);
+ * ```
+ */
+export type WindowState = { 
+/**
+ * The title.
+ */
+title: string; 
+/**
+ * The inner size, in logical pixels.
+ */
+size: Size; 
+/**
+ * The outer position, in logical pixels.
+ */
+position: Position; 
+/**
+ * Whether it has the keyboard focus.
+ */
+focused: boolean; 
+/**
+ * Whether it is shown.
+ */
+visible: boolean; 
+/**
+ * Whether it is maximized.
+ */
+maximized: boolean; 
+/**
+ * Whether it is minimized.
+ */
+minimized: boolean; 
+/**
+ * Whether it is fullscreen.
+ */
+fullscreen: boolean; 
+/**
+ * Physical pixels per logical pixel.
+ */
+scale_factor: number }
+
 /** The app's commands (`cmd:<name>`). */
 export const commands = {
   /**
@@ -66,6 +149,168 @@ export const actors = {
 
 /** The plugins' actors (`plugin:<name>`), and their methods. */
 export const plugins = {
+};
+
+/** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
+export const windows = {
+  main: {
+    /**
+     * Close the window.
+     */
+    close(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.close", {}, options);
+    },
+    /**
+     * Give the window the focus.
+     */
+    focus(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.focus", {}, options);
+    },
+    /**
+     * Hide the window.
+     */
+    hide(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.hide", {}, options);
+    },
+    /**
+     * Whether the window has the keyboard focus.
+     */
+    isFocused(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_focused", {}, options);
+    },
+    /**
+     * Whether the window is fullscreen.
+     */
+    isFullscreen(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_fullscreen", {}, options);
+    },
+    /**
+     * Whether the window is maximized.
+     */
+    isMaximized(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_maximized", {}, options);
+    },
+    /**
+     * Whether the window is minimized.
+     */
+    isMinimized(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_minimized", {}, options);
+    },
+    /**
+     * Whether the window is shown.
+     */
+    isVisible(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_visible", {}, options);
+    },
+    /**
+     * Maximize the window.
+     */
+    maximize(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.maximize", {}, options);
+    },
+    /**
+     * Minimize the window.
+     */
+    minimize(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.minimize", {}, options);
+    },
+    /**
+     * The outer position, in logical pixels.
+     */
+    position(options?: InvokeOptions): Promise<Position> {
+      return invoke<Position>("window:main.position", {}, options);
+    },
+    /**
+     * Physical pixels per logical pixel.
+     */
+    scaleFactor(options?: InvokeOptions): Promise<number> {
+      return invoke<number>("window:main.scale_factor", {}, options);
+    },
+    /**
+     * Keep the window above others, or not.
+     */
+    setAlwaysOnTop(alwaysOnTop: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_always_on_top", { always_on_top: alwaysOnTop }, options);
+    },
+    /**
+     * Show or hide the title bar and borders.
+     */
+    setDecorations(decorations: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_decorations", { decorations }, options);
+    },
+    /**
+     * Enter or leave fullscreen.
+     */
+    setFullscreen(fullscreen: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_fullscreen", { fullscreen }, options);
+    },
+    /**
+     * Set (or, with no arguments, clear) the largest size.
+     */
+    setMaxSize(width: number | null, height: number | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_max_size", { width, height }, options);
+    },
+    /**
+     * Set (or, with no arguments, clear) the smallest size.
+     */
+    setMinSize(width: number | null, height: number | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_min_size", { width, height }, options);
+    },
+    /**
+     * Move the window (logical pixels).
+     */
+    setPosition(x: number, y: number, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_position", { x, y }, options);
+    },
+    /**
+     * Allow or forbid resizing.
+     */
+    setResizable(resizable: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_resizable", { resizable }, options);
+    },
+    /**
+     * Resize the window (logical pixels).
+     */
+    setSize(width: number, height: number, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_size", { width, height }, options);
+    },
+    /**
+     * Set the title.
+     */
+    setTitle(title: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_title", { title }, options);
+    },
+    /**
+     * Show the window.
+     */
+    show(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.show", {}, options);
+    },
+    /**
+     * The inner size, in logical pixels.
+     */
+    size(options?: InvokeOptions): Promise<Size> {
+      return invoke<Size>("window:main.size", {}, options);
+    },
+    /**
+     * Everything the getters below read, at once.
+     */
+    state(options?: InvokeOptions): Promise<WindowState> {
+      return invoke<WindowState>("window:main.state", {}, options);
+    },
+    /**
+     * The title.
+     */
+    title(options?: InvokeOptions): Promise<string> {
+      return invoke<string>("window:main.title", {}, options);
+    },
+    /**
+     * Restore the window from maximized.
+     */
+    unmaximize(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.unmaximize", {}, options);
+    },
+  },
 };
 
 /** The app's events, by topic. */

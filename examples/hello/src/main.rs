@@ -87,7 +87,8 @@ fn demo_shown(reply: String) {
     }
 }
 
-/// The app's commands and capabilities: what the window and the generated bindings see.
+/// The app's commands, capabilities and window: what the page and the generated bindings
+/// see.
 fn app() -> AppBuilder {
     App::builder()
         .commands(switchboard::commands![
@@ -106,6 +107,12 @@ fn app() -> AppBuilder {
             Capability::new("chat")
                 .windows(["main", "second"])
                 .allow(["event:hello/chat", "emit:hello/chat"]),
+        )
+        .window(
+            WindowSpec::new("main")
+                .title("Hello, Switchboard")
+                .url("index.html")
+                .size(640.0, 480.0),
         )
 }
 
@@ -138,18 +145,9 @@ fn main() {
         .init();
 
     let runtime = WryRuntime::new(Frontend::Embedded(assets!("frontend")));
-    let app = runtime
-        .configure(app())
-        .window(
-            WindowSpec::new("main")
-                .title("Hello, Switchboard")
-                .url("index.html")
-                .size(640.0, 480.0),
-        )
-        .build()
-        .unwrap_or_else(|e| {
-            eprintln!("hello: {e}");
-            std::process::exit(1)
-        });
+    let app = runtime.configure(app()).build().unwrap_or_else(|e| {
+        eprintln!("hello: {e}");
+        std::process::exit(1)
+    });
     runtime.run(app);
 }

@@ -204,9 +204,9 @@
     }
     return postHello;
   }
-  async function invokeViaPost(to, args, poster) {
+  async function invokeViaPost(to, args, poster, method) {
     await connectViaPost(poster);
-    return postFrame({ v: 1, k: 'request', id: nextId++, to, method: '', payload: encode(args || {}) }, poster);
+    return postFrame({ v: 1, k: 'request', id: nextId++, to, method: method || '', payload: encode(args || {}) }, poster);
   }
   // subscribe through postMessage only: the host then pushes with evaluate_script
   async function listenViaPost(topic, cb) {

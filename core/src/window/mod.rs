@@ -7,18 +7,24 @@
 //! `set_min_size {width?, height?}`, `set_max_size {width?, height?}`,
 //! `set_resizable {resizable}`, `show`, `hide`, `focus`, `maximize`, `unmaximize`,
 //! `minimize`, `set_fullscreen {fullscreen}`, `set_always_on_top {always_on_top}`,
-//! `set_decorations {decorations}`, `close`. They run on the caller's task and answer once
-//! the runtime accepted the command.
+//! `set_decorations {decorations}`, `close`, and the getters `state`, `title`, `size`,
+//! `position`, `is_focused`, `is_visible`, `is_maximized`, `is_minimized`, `is_fullscreen`,
+//! `scale_factor`. Each window is an actor with a bounded mailbox ([`WINDOW_MAILBOX`]): a
+//! setter answers once the UI thread has applied it, and the actor takes its next call only
+//! then, so a page can never queue unbounded work on the UI thread (it hears `busy`).
+
+mod actor;
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use switchboard_protocol::{ErrorCode, Name, NameError, Topic, WireError};
+use switchboard_protocol::{Name, NameError, Topic, WireError};
+
+pub(crate) use actor::route;
+pub use actor::{Position, WindowState, WINDOW_MAILBOX};
 
 use crate::app::AppHandle;
-use crate::call::{Args, Call};
-use crate::error::{internal, wire};
-use crate::reply::Reply;
+use crate::call::Args;
 use crate::runtime::RuntimeError;
 
 /// Where a window's page comes from.
@@ -32,7 +38,7 @@ pub enum WindowUrl {
 }
 
 /// A size in logical pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Size {
     /// Width.
     pub width: f64,
@@ -383,26 +389,5 @@ impl Window {
         value: &T,
     ) -> Result<(), crate::Error> {
         self.app.emit_to(self.label.as_str(), topic, value)
-    }
-}
-
-/// The window actor: decode the method into a [`WindowCommand`] and send it.
-pub(crate) fn dispatch(app: &AppHandle, label: &Name, call: &Call) -> Reply {
-    let args = match call.args() {
-        Ok(a) => a,
-        Err(e) => return Reply::error(e),
-    };
-    let command = match WindowCommand::from_method(call.method(), &args) {
-        Ok(Some(c)) => c,
-        Ok(None) => return Reply::error(call.unknown_method()),
-        Err(e) => return Reply::error(e),
-    };
-    match app.runtime().send(label, command) {
-        Ok(()) => Reply::value(&()),
-        Err(RuntimeError::UnknownWindow(w)) => Reply::error(wire(
-            ErrorCode::WindowClosed,
-            format!("window `{w}` is closed"),
-        )),
-        Err(e) => Reply::error(internal(format!("window `{label}`: {e}"))),
     }
 }
