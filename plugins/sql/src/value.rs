@@ -174,7 +174,8 @@ impl specta::Type for Uint8ArrayTs {
     }
 }
 
-/// How [`SqlValue`] looks in TypeScript.
+/// One SQL value: `null`, a number, text, bytes, or an integer past 2^53 − 1 as
+/// `{ int64: "<decimal>" }` (exact; never rounded).
 #[allow(dead_code)] // a description for the bindings, never built
 #[derive(specta::Type)]
 #[specta(rename = "SqlValue")]
