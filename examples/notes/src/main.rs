@@ -80,7 +80,11 @@ struct Folders {
 
 impl Folders {
     fn from_env(fs: &FsPlugin) -> Self {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         let known = |name: &str| fs.variables().get(name).map(Path::to_owned);
         Folders {
             data: var("NOTES_DATA_DIR")
@@ -134,9 +138,17 @@ fn app(folders: &Folders, fs: FsPlugin) -> AppBuilder {
         .plugin(shell)
         .capability(
             Capability::new("notes-window")
-                .description("The notes window: its database, its settings, its export folder, its logs.")
+                .description(
+                    "The notes window: its database, its settings, its export folder, its logs.",
+                )
                 .windows(["main"])
-                .allow(["cmd:export_folder", "store:allow-listen", "log:default", "log:allow-recent", "shell:default"])
+                .allow([
+                    "cmd:export_folder",
+                    "store:allow-listen",
+                    "log:default",
+                    "log:allow-recent",
+                    "shell:default",
+                ])
                 .grant(Grant::new("sql:allow-read").allow_scope("notes"))
                 .grant(Grant::new("sql:allow-write").allow_scope("notes"))
                 .grant(Grant::new("store:allow-read").allow_scope("settings"))
@@ -162,12 +174,15 @@ fn export_bindings(path: &Path) {
         data: std::env::temp_dir().join("switchboard-notes-bindings"),
         documents: std::env::temp_dir(),
     };
-    let written = app(&folders, fs).build().map_err(|e| e.to_string()).and_then(|app| {
-        Bindings::new(&app)
-            .import_from("./switchboard-client.js")
-            .export(path)
-            .map_err(|e| e.to_string())
-    });
+    let written = app(&folders, fs)
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|app| {
+            Bindings::new(&app)
+                .import_from("./switchboard-client.js")
+                .export(path)
+                .map_err(|e| e.to_string())
+        });
     if let Err(e) = written {
         eprintln!("notes: {e}");
         std::process::exit(1);
@@ -201,7 +216,10 @@ fn main() {
         .with_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         );
-    tracing_subscriber::registry().with(file).with(terminal).init();
+    tracing_subscriber::registry()
+        .with(file)
+        .with(terminal)
+        .init();
     tracing::info!(data = %folders.data.display(), documents = %folders.documents.display(), "notes starting");
 
     let runtime = WryRuntime::new(Frontend::Embedded(assets!("frontend")));

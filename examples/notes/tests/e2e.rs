@@ -18,7 +18,10 @@ const NOTES: &str = env!("CARGO_BIN_EXE_switchboard-example-notes");
 const WAIT: Duration = Duration::from_secs(20);
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("switchboard-notes-e2e-{}-{name}", std::process::id()));
+    let d = std::env::temp_dir().join(format!(
+        "switchboard-notes-e2e-{}-{name}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("creating {}: {e}", d.display()));
     d
@@ -44,7 +47,11 @@ fn wait_for_file(path: &Path, needle: &str) -> String {
         if text.contains(needle) {
             return text;
         }
-        assert!(Instant::now() < deadline, "{} never held {needle:?}:\n{text}", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never held {needle:?}:\n{text}",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -65,8 +72,14 @@ fn notes_create_search_export_and_every_plugin_from_the_page() {
     let docs = dir("docs");
     let opened = data.join("opened.txt");
     let opener = data.join("opener.sh");
-    std::fs::write(&opener, format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", opened.display()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     std::process::Command::new("chmod")
         .arg("+x")
         .arg(&opener)
@@ -84,7 +97,11 @@ fn notes_create_search_export_and_every_plugin_from_the_page() {
             ("NOTES_E2E", "1"),
         ],
     );
-    driver.wait_for("the app to start", "return document.body.dataset.ready === '1';", WAIT);
+    driver.wait_for(
+        "the app to start",
+        "return document.body.dataset.ready === '1';",
+        WAIT,
+    );
     let titles = "return [...document.querySelectorAll('#notes li[data-id] .note-title')].map(e => e.textContent).join('|');";
     assert_eq!(
         driver.run(titles),
@@ -116,8 +133,15 @@ fn notes_create_search_export_and_every_plugin_from_the_page() {
     );
     assert_eq!(found, json!(["Camping checklist/Headlamp"]));
     driver.type_into("#search", "tarp tent");
-    driver.wait_for("the search to run", "return document.body.dataset.searched === 'tarp tent';", WAIT);
-    assert_eq!(driver.run("return document.getElementById('count').textContent;"), json!("0 matches"));
+    driver.wait_for(
+        "the search to run",
+        "return document.body.dataset.searched === 'tarp tent';",
+        WAIT,
+    );
+    assert_eq!(
+        driver.run("return document.getElementById('count').textContent;"),
+        json!("0 matches")
+    );
     driver.type_into("#search", "tent");
     let found = driver.wait_for(
         "one match for `tent`",
@@ -135,22 +159,45 @@ fn notes_create_search_export_and_every_plugin_from_the_page() {
         screenshot(&driver, &path);
     }
     driver.type_into("#search", "");
-    driver.wait_for("the search to clear", "return document.body.dataset.searched === '';", WAIT);
+    driver.wait_for(
+        "the search to clear",
+        "return document.body.dataset.searched === '';",
+        WAIT,
+    );
 
     // ---- export: every note, as Markdown, in the documents folder
     driver.click("#export");
-    let shown = driver.wait_for("the export", "return document.body.dataset.exported || '';", WAIT);
+    let shown = driver.wait_for(
+        "the export",
+        "return document.body.dataset.exported || '';",
+        WAIT,
+    );
     let exported = PathBuf::from(shown.as_str().unwrap_or_default());
-    assert!(exported.starts_with(docs.join("Switchboard Notes")), "{}", exported.display());
-    let markdown = std::fs::read_to_string(&exported).unwrap_or_else(|e| panic!("{}: {e}", exported.display()));
-    assert!(markdown.contains("## Camping checklist\n\nHeadlamp, spare batteries, the blue tarp."), "{markdown}");
+    assert!(
+        exported.starts_with(docs.join("Switchboard Notes")),
+        "{}",
+        exported.display()
+    );
+    let markdown = std::fs::read_to_string(&exported)
+        .unwrap_or_else(|e| panic!("{}: {e}", exported.display()));
+    assert!(
+        markdown.contains("## Camping checklist\n\nHeadlamp, spare batteries, the blue tarp."),
+        "{markdown}"
+    );
     assert!(markdown.contains("## Groceries"), "{markdown}");
     assert!(markdown.contains("4 notes"), "{markdown}");
 
     // ---- settings: the theme, kept in the store
     driver.click("#theme");
-    driver.wait_for("the dark theme", "return document.body.classList.contains('dark');", WAIT);
-    let theme = in_page(&driver, "return await plugins.store.get('settings', 'theme');");
+    driver.wait_for(
+        "the dark theme",
+        "return document.body.classList.contains('dark');",
+        WAIT,
+    );
+    let theme = in_page(
+        &driver,
+        "return await plugins.store.get('settings', 'theme');",
+    );
     assert_eq!(theme, json!("dark"));
 
     // ---- each plugin from the page, through the generated bindings
@@ -190,7 +237,10 @@ fn notes_create_search_export_and_every_plugin_from_the_page() {
          try { await plugins.fs.readText('$APPDATA/databases/notes.sqlite3'); } catch (e) { outside = e.code; }
          return { names: names.length, camping: text.includes('Camping checklist'), outside };",
     );
-    assert_eq!(fs, json!({ "names": 1, "camping": true, "outside": "forbidden" }));
+    assert_eq!(
+        fs,
+        json!({ "names": 1, "camping": true, "outside": "forbidden" })
+    );
 
     // store: typed values round trip; another store is forbidden
     let store = in_page(
@@ -201,7 +251,10 @@ fn notes_create_search_export_and_every_plugin_from_the_page() {
          try { await plugins.store.get('secrets', 'k'); } catch (e) { other = e.code; }
          return { back, other };",
     );
-    assert_eq!(store, json!({ "back": { "n": 3, "tags": ["a"] }, "other": "forbidden" }));
+    assert_eq!(
+        store,
+        json!({ "back": { "n": 3, "tags": ["a"] }, "other": "forbidden" })
+    );
 
     // log: console.* and the log API land in tracing (and the file) with the window's label;
     // the page reads its own lines back
@@ -212,11 +265,16 @@ fn notes_create_search_export_and_every_plugin_from_the_page() {
          const lines = await plugins.log.recent(10);
          return lines.filter(l => l.message.startsWith('e2e')).map(l => l.level + ' ' + l.message);",
     );
-    assert_eq!(log, json!(["warn e2e console line {\"n\":1}", "error e2e log line"]));
+    assert_eq!(
+        log,
+        json!(["warn e2e console line {\"n\":1}", "error e2e log line"])
+    );
     let file = data.join("logs/notes.log");
     let text = wait_for_file(&file, "e2e log line");
     assert!(
-        text.contains("WARN webview: e2e console line {\"n\":1} window=main origin=app://localhost"),
+        text.contains(
+            "WARN webview: e2e console line {\"n\":1} window=main origin=app://localhost"
+        ),
         "{text}"
     );
 
