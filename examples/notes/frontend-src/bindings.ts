@@ -278,7 +278,7 @@ export type SqlError =
 /**
  * A result too large to send in one answer: page through it (`LIMIT` / `OFFSET`).
  */
-{ kind: "too_large"; db: string; limit: number } | 
+{ kind: "too_large"; db: string; message: string } | 
 /**
  * Any other SQLite error.
  */

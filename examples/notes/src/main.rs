@@ -204,7 +204,7 @@ fn main() {
         .level("webview", tracing::Level::DEBUG)
         .default_level(tracing::Level::INFO)
         .layer();
-    let (file, _log_guard) = match file {
+    let (file, log_guard) = match file {
         Ok((layer, guard)) => (Some(layer), Some(guard)),
         Err(e) => {
             eprintln!("notes: no log file ({e})");
@@ -237,6 +237,15 @@ fn main() {
             eprintln!("notes: {e}");
             std::process::exit(1)
         });
+    // `run` never returns: when the window is gone (the app exits after it), write the log
+    // lines still queued
+    let guard = std::sync::Mutex::new(log_guard);
+    let flushed = app.listen("window/main/destroyed", move |_| {
+        drop(guard.lock().unwrap_or_else(|p| p.into_inner()).take());
+    });
+    if let Err(e) = flushed {
+        tracing::warn!(error = %e, "the log file may miss its last lines");
+    }
     runtime.run(app);
 }
 

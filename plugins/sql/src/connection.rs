@@ -360,10 +360,15 @@ fn select(
                 };
             cells.push((name.clone(), value));
         }
-        if size > max_result {
+        let values = (out.len() as u64 + 1) * (1 + 2 * names.len() as u64);
+        if size > max_result || values > crate::MAX_RESULT_VALUES {
             return Err(SqlError::TooLarge {
                 db: db.to_owned(),
-                limit: max_result,
+                message: if size > max_result {
+                    format!("over {max_result} bytes")
+                } else {
+                    format!("over {} values", crate::MAX_RESULT_VALUES)
+                },
             });
         }
         out.push(Row(cells));
@@ -392,10 +397,7 @@ pub(crate) fn classify(db: &str, e: rusqlite::Error, preparing: bool) -> SqlErro
                     message,
                     offset: None,
                 },
-                ErrorCode::TooBig => SqlError::TooLarge {
-                    db,
-                    limit: 1_000_000_000,
-                },
+                ErrorCode::TooBig => SqlError::TooLarge { db, message },
                 _ => SqlError::Other {
                     db,
                     code: Some(f.extended_code),

@@ -80,6 +80,10 @@ pub const PERMISSIONS: &str = include_str!("../permissions.toml");
 /// by default.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The most values (column names and cells) one `select` answers: the protocol's decoders
+/// accept 2^20 elements per payload (`Limits::max_elements`), rows included.
+pub const MAX_RESULT_VALUES: u64 = 1_000_000;
+
 /// Transactions one window may hold open at once.
 pub const MAX_TRANSACTIONS: usize = 8;
 
@@ -182,14 +186,12 @@ pub enum SqlError {
         limit: u32,
     },
     /// A result too large to send in one answer: page through it (`LIMIT` / `OFFSET`).
-    #[error(
-        "database `{db}`: the result is over {limit} bytes; page through it with LIMIT and OFFSET"
-    )]
+    #[error("database `{db}`: the result is too large to answer at once ({message}); page through it with LIMIT and OFFSET")]
     TooLarge {
         /// The database.
         db: String,
-        /// The limit in bytes.
-        limit: u64,
+        /// Which limit it passed.
+        message: String,
     },
     /// Any other SQLite error.
     #[error("database `{db}`: {message}")]
@@ -291,8 +293,8 @@ impl SqlPlugin {
         self
     }
 
-    /// The largest `select` answer, in bytes of row data (default 32 MiB): past it the
-    /// call answers `too_large`.
+    /// The largest `select` answer, in bytes of row data (default 32 MiB): past it (or past
+    /// [`MAX_RESULT_VALUES`] values) the call answers `too_large`.
     pub fn max_result(mut self, bytes: u64) -> Self {
         self.max_result = bytes;
         self

@@ -272,6 +272,31 @@ async fn errors_name_the_sql_problem() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_too_large_for_one_answer_says_so() {
+    within(async {
+        let dir = dir("large");
+        let app = app_with(plugin(&dir).max_result(10_000));
+        let main = app.test_client("main");
+        let counting = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT ?)
+                        SELECT x, 'some text to fill a row' AS filler FROM c";
+        let rows = select(&main, counting, vec![SqlValue::Integer(100)], None)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 100);
+        let err = select(&main, counting, vec![SqlValue::Integer(100_000)], None)
+            .await
+            .unwrap_err();
+        assert_eq!(kind(&err), "too_large", "{err}");
+        assert!(
+            err.message().contains("LIMIT and OFFSET"),
+            "{}",
+            err.message()
+        );
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_run_once_each_in_a_transaction() {
     within(async {
         let dir = dir("migrations");
