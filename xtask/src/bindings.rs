@@ -15,11 +15,18 @@ use crate::{deps, root};
 
 /// The apps with a TypeScript frontend: package, and the frontend's source folder (its
 /// tsconfig's `outDir` is where the compiled files are committed).
-const APPS: &[(&str, &str, &str)] = &[(
-    "switchboard-example-hello",
-    "examples/hello/frontend-src",
-    "examples/hello/frontend",
-)];
+const APPS: &[(&str, &str, &str)] = &[
+    (
+        "switchboard-example-hello",
+        "examples/hello/frontend-src",
+        "examples/hello/frontend",
+    ),
+    (
+        "switchboard-example-notes",
+        "examples/notes/frontend-src",
+        "examples/notes/frontend",
+    ),
+];
 
 /// `cargo xtask bindings --package <app> --out <path>`: any app's bindings, written where its
 /// frontend wants them (the app must call `switchboard::bindings::requested()` in `main`).

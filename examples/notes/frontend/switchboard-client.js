@@ -1,0 +1,2 @@
+const sb = globalThis.switchboard;
+export const { emit, invoke, isSwitchboardError, listen, once, stream } = sb;
