@@ -10,7 +10,7 @@ use dashmap::DashMap;
 use serde::Serialize;
 use switchboard_protocol::{payload, Address, Limits, Name, Topic};
 
-use crate::actor::{Actor, ActorRef, Factory};
+use crate::actor::{Actor, ActorRef, Factory, Supervision};
 use crate::call::Caller;
 use crate::capability::{Capability, CompiledCapability, Grants};
 use crate::command::{Command, Commands, HandlerFn, HandlerMeta};
@@ -520,15 +520,24 @@ impl AppBuilder {
         self
     }
 
-    fn add_actor(
+    /// Register a native actor at `address`, made by `factory`, supervised by `supervision`
+    /// (every native registration comes here).
+    pub(crate) fn add_actor(
         mut self,
         address: Result<Address, (String, switchboard_protocol::NameError)>,
         factory: Factory,
         methods: &'static [HandlerMeta],
+        supervision: Supervision,
     ) -> Self {
         match address {
             Ok(address) => {
-                let actor = ActorRef::new(address.clone(), factory, self.mailbox, methods);
+                let actor = ActorRef::supervised(
+                    address.clone(),
+                    factory,
+                    self.mailbox,
+                    methods,
+                    supervision,
+                );
                 self.routes.push((address, Route::Actor(Arc::new(actor))));
             }
             Err((text, e)) => self.errors.push(Error::bad_name(&text, e)),
@@ -538,6 +547,7 @@ impl AppBuilder {
 
     /// Register the route `make` builds from the address and the mailbox capacity (actors
     /// with their own supervision, actix actors).
+    #[cfg(feature = "actix")]
     pub(crate) fn route_with(
         mut self,
         address: Result<Address, Error>,
@@ -553,35 +563,28 @@ impl AppBuilder {
         self
     }
 
-    /// Register an actor at `name`. After a panic it restarts from a clone of `actor`.
+    /// Register an actor at `name`. After a panic it restarts from a clone of `actor`,
+    /// within [`Supervision::default`] (3 restarts within 5 s; choose another strategy with
+    /// [`actor_supervised`](Self::actor_supervised)).
     pub fn actor<A: Actor + Clone>(self, name: &str, actor: A) -> Self {
-        let methods = actor.methods();
-        let address = Name::new(name)
-            .map(Address::Actor)
-            .map_err(|e| (name.to_owned(), e));
-        self.add_actor(address, Box::new(move || Box::new(actor.clone())), methods)
+        self.actor_supervised(name, actor, Supervision::default())
     }
 
-    /// Register an actor at `name`, made (and remade after a panic) by `factory`.
+    /// Register an actor at `name`, made (and remade after a panic) by `factory`, within
+    /// [`Supervision::default`] (another strategy:
+    /// [`actor_with_supervised`](Self::actor_with_supervised)).
     pub fn actor_with<A: Actor>(
         self,
         name: &str,
         factory: impl Fn() -> A + Send + 'static,
     ) -> Self {
-        let methods = factory().methods();
-        let address = Name::new(name)
-            .map(Address::Actor)
-            .map_err(|e| (name.to_owned(), e));
-        self.add_actor(address, Box::new(move || Box::new(factory())), methods)
+        self.actor_with_supervised(name, factory, Supervision::default())
     }
 
-    /// Register a plugin's actor at `plugin:<name>`.
+    /// Register a plugin's actor at `plugin:<name>`, within [`Supervision::default`]
+    /// (another strategy: [`plugin_actor_supervised`](Self::plugin_actor_supervised)).
     pub fn plugin_actor<A: Actor + Clone>(self, name: &str, actor: A) -> Self {
-        let methods = actor.methods();
-        let address = Name::new(name)
-            .map(Address::Plugin)
-            .map_err(|e| (name.to_owned(), e));
-        self.add_actor(address, Box::new(move || Box::new(actor.clone())), methods)
+        self.plugin_actor_supervised(name, actor, Supervision::default())
     }
 
     /// Add a plugin.
