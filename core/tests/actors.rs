@@ -13,6 +13,8 @@ use switchboard::protocol::{ErrorCode, Frame, Limits, Request, RequestId};
 use switchboard::{args, commands, App, Capability, Client};
 use tokio::sync::{Notify, Semaphore};
 
+/// How long a blocking handler blocks. The sleeps below are the thing under test (a
+/// handler that blocks its thread), not a synchronization: the tests wait on `Naps`.
 const NAP: Duration = Duration::from_millis(500);
 
 /// Signals when a nap starts and when it ends.
@@ -454,10 +456,11 @@ async fn an_actor_panicking_four_times_in_five_seconds_is_stopped_and_every_call
     let (app, events) = fragile_app(None);
     let client = app.test_client("main");
     let mut page = client.subscribe("actor/fragile/stopped").await.unwrap();
-    let heard = Arc::new(Mutex::new(None::<Stopped>));
-    app.listen("actor/fragile/stopped", {
-        let heard = heard.clone();
-        move |e| *heard.lock().unwrap() = e.decode().ok()
+    // what Rust listeners hear, as a channel: the listener may run after the page's copy
+    // arrived, so the test waits for it rather than reading a slot
+    let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel::<Option<Stopped>>();
+    app.listen("actor/fragile/stopped", move |e| {
+        let _ = heard_tx.send(e.decode().ok());
     })
     .unwrap();
 
@@ -513,7 +516,7 @@ async fn an_actor_panicking_four_times_in_five_seconds_is_stopped_and_every_call
         "the reason says why, the panic's text stays in the log: {}",
         stopped.reason
     );
-    assert_eq!(heard.lock().unwrap().as_ref(), Some(&stopped));
+    assert_eq!(heard.recv().await.unwrap().as_ref(), Some(&stopped));
     // the hooks ran around each restart, and once at the end
     assert_eq!(
         *events.lock().unwrap(),

@@ -79,8 +79,10 @@ impl Session {
                     seq: sent.load(Ordering::Acquire),
                     error,
                 }));
-                let _ = outbound.send(end);
+                // free the request's slot before saying so: a client that sees the end may
+                // send its next request at once, and must not find this one still pending
                 drop(guard);
+                let _ = outbound.send(end);
             }
             .instrument(span),
         );
