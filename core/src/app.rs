@@ -41,15 +41,6 @@ pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 1024;
 /// page, so it is never among them.
 pub const DEFAULT_LOCAL_ORIGINS: &[&str] = &["app://localhost"];
 
-/// The answer to a call whose target has no route: `unknown_target`, naming a window as one.
-pub(crate) fn no_route(to: &Address) -> switchboard_protocol::WireError {
-    let message = match to {
-        Address::Window(label) => format!("no window labelled `{label}`"),
-        other => format!("no actor at `{other}`"),
-    };
-    crate::error::wire(switchboard_protocol::ErrorCode::UnknownTarget, message)
-}
-
 /// Where the router sends a call.
 #[derive(Clone)]
 pub(crate) enum Route {

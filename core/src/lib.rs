@@ -59,6 +59,12 @@
 //! `Supervisor` restarts on stop), and actix actors join the bus through an adapter
 //! (feature `actix`). Measured numbers are in `core/README.md`.
 //!
+//! ## Errors
+//! Setting up or driving the app fails with [`Error`]. Every error the bus answers a page
+//! (or a Rust caller) with is a [`BusError`], mapped to its stable wire code in one place
+//! ([`BusError::code`]; PROTOCOL.md §6); a handler's own error is answered `app`, with the
+//! error value as data.
+//!
 //! ## Cargo features
 //! | feature | default | what it adds |
 //! |---|---|---|
@@ -103,7 +109,7 @@ pub use app::{App, AppBuilder, AppHandle, Plugin};
 pub use call::{Call, Caller};
 pub use capability::{Capability, Grant};
 pub use client::{Client, ClientError};
-pub use error::{Closed, Error};
+pub use error::{BusError, Closed, Error};
 pub use runtime::{HeadlessRuntime, Runtime};
 pub use scope::CallerScope;
 pub use session::{Outbound, Session};

@@ -315,14 +315,20 @@ async fn closing_the_window_drops_pending_calls_and_subscriptions() {
     client.close();
     let e = call.await.unwrap().unwrap_err();
     assert_eq!(e.code(), ErrorCode::WindowClosed);
+    assert_eq!(e.message(), "window `main` is closed");
     assert!(gate.dropped.load(Ordering::SeqCst));
     assert_eq!(app.subscription_count(), 0);
     assert_eq!(app.session_count(), 0);
+    // one wording whichever path answers: a call made after the close, a subscription
     let e = client
         .invoke::<u32>("cmd:wait", "", &args! {})
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::WindowClosed);
+    assert_eq!(e.message(), "window `main` is closed");
+    let e = client.subscribe("news").await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::WindowClosed);
+    assert_eq!(e.message(), "window `main` is closed");
 }
 
 #[tokio::test]

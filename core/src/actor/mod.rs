@@ -256,7 +256,7 @@ impl ActorRef {
     }
 
     /// Why the actor was stopped for good, if it was.
-    pub(crate) fn stopped(&self) -> Option<&str> {
+    pub(crate) fn stopped(&self) -> Option<&crate::BusError> {
         match &self.backend {
             Backend::Native(mailbox) => mailbox.stopped(),
             #[cfg(feature = "actix")]

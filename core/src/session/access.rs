@@ -3,21 +3,20 @@
 
 use std::sync::Arc;
 
-use switchboard_protocol::{Address, ErrorCode, WireError};
+use switchboard_protocol::{Address, WireError};
 
 use super::Session;
-use crate::error::wire;
-use crate::scope::{OutOfScope, ResolvedScope};
+use crate::error::BusError;
+use crate::scope::ResolvedScope;
 
 impl Session {
     pub(super) fn forbidden(&self, permission: &str) -> WireError {
-        wire(
-            ErrorCode::Forbidden,
-            format!(
-                "window `{}` (origin {}) lacks permission `{permission}`",
-                self.inner.caller.window, self.inner.caller.origin
-            ),
-        )
+        BusError::Forbidden {
+            window: self.inner.caller.window.clone(),
+            origin: self.inner.caller.origin.clone(),
+            permission: permission.to_owned(),
+        }
+        .into()
     }
 
     /// The caller's scope for `method` of the scoped plugin at `to`, resolved once.
@@ -48,29 +47,14 @@ impl Session {
         scope: &ResolvedScope,
         reason: &str,
     ) -> WireError {
-        let granted = scope
-            .permissions()
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let error = wire(
-            ErrorCode::Forbidden,
-            format!(
-                "window `{}` (origin {}): `{permission}` is outside the scope of {granted}: {reason}; the scope is {}",
-                self.inner.caller.window,
-                self.inner.caller.origin,
-                scope.text()
-            ),
-        );
-        let data = OutOfScope {
-            permissions: scope.permissions(),
-            scope: scope.text(),
-            reason,
-        };
-        match switchboard_protocol::payload::to_bytes(&data) {
-            Ok(bytes) => error.with_data(bytes),
-            Err(_) => error,
+        BusError::OutOfScope {
+            window: self.inner.caller.window.clone(),
+            origin: self.inner.caller.origin.clone(),
+            permission: permission.to_owned(),
+            granted_by: scope.permissions().to_vec(),
+            scope: scope.text().to_owned(),
+            reason: reason.to_owned(),
         }
+        .into()
     }
 }

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use switchboard_protocol::{ErrorCode, Event as EventFrame, RequestId, Topic};
+use switchboard_protocol::{Event as EventFrame, RequestId, Topic};
 
 use super::frames::{error_frame, response};
 use super::Session;
 use crate::capability::reserved_prefix;
-use crate::error::wire;
+use crate::error::BusError;
 use crate::event::Publisher;
 
 impl Session {
@@ -20,20 +20,18 @@ impl Session {
         {
             let mut state = self.inner.lock();
             if state.closed {
-                return response(id, Err(wire(ErrorCode::WindowClosed, "window closed")));
+                let closed = BusError::WindowClosed {
+                    label: self.inner.caller.window.clone(),
+                };
+                return response(id, Err(closed.into()));
             }
             let max = self.inner.app.inner.max_subscriptions;
             if !state.topics.contains(&topic) && state.topics.len() >= max {
-                return response(
-                    id,
-                    Err(wire(
-                        ErrorCode::Busy,
-                        format!(
-                            "window `{}` holds {max} subscriptions, the limit; unsubscribe from one first",
-                            self.inner.caller.window
-                        ),
-                    )),
-                );
+                let full = BusError::TooManySubscriptions {
+                    window: self.inner.caller.window.clone(),
+                    max,
+                };
+                return response(id, Err(full.into()));
             }
             state.topics.insert(topic.clone());
         }
@@ -61,16 +59,13 @@ impl Session {
     pub(super) fn emit(&self, event: EventFrame) -> Option<Bytes> {
         if let Some(prefix) = reserved_prefix(event.topic.as_str()) {
             tracing::debug!(topic = %event.topic, "emit on a reserved topic refused");
-            return Some(error_frame(
-                wire(
-                    ErrorCode::Forbidden,
-                    format!(
-                        "window `{}` (origin {}) may not emit `{}`: topics under `{prefix}` are reserved for the host",
-                        self.inner.caller.window, self.inner.caller.origin, event.topic
-                    ),
-                ),
-                None,
-            ));
+            let reserved = BusError::ReservedTopic {
+                window: self.inner.caller.window.clone(),
+                origin: self.inner.caller.origin.clone(),
+                topic: event.topic.clone(),
+                prefix,
+            };
+            return Some(error_frame(reserved.into(), None));
         }
         if !self.inner.grants.allows_emit(&event.topic) {
             return Some(error_frame(

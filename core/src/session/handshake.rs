@@ -3,25 +3,21 @@
 
 use bytes::Bytes;
 use switchboard_protocol::{
-    ErrorCode, ErrorFrame, Frame, Hello, SessionLimits, Welcome, PROTOCOL_VERSION,
-    SUPPORTED_VERSIONS,
+    ErrorFrame, Frame, Hello, SessionLimits, Welcome, PROTOCOL_VERSION, SUPPORTED_VERSIONS,
 };
 
 use super::frames::encode;
 use super::Session;
-use crate::error::wire;
+use crate::error::BusError;
 
 impl Session {
     pub(super) fn hello(&self, hello: Hello) -> Bytes {
         if !hello.versions.contains(&PROTOCOL_VERSION) {
             return encode(&Frame::Error(ErrorFrame {
-                error: wire(
-                    ErrorCode::UnsupportedVersion,
-                    format!(
-                        "the host speaks protocol versions {SUPPORTED_VERSIONS:?}, the client offered {:?}",
-                        hello.versions
-                    ),
-                ),
+                error: BusError::UnsupportedVersion {
+                    offered: hello.versions,
+                }
+                .into(),
                 id: None,
                 versions: Some(SUPPORTED_VERSIONS.to_vec()),
             }));

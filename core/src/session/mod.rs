@@ -36,14 +36,14 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use switchboard_protocol::{
-    Cancel, Credit, ErrorCode, ErrorFrame, Frame, IntoWireError, Subscribe, Unsubscribe,
+    Cancel, Credit, ErrorCode, ErrorFrame, Frame, IntoWireError, Subscribe, Unsubscribe, WireError,
     SUPPORTED_VERSIONS,
 };
 
 use crate::app::AppHandle;
 use crate::call::Caller;
 use crate::capability::Grants;
-use crate::error::wire;
+use crate::error::BusError;
 use connection::SessionState;
 use frames::{encode, error_frame, request_id, response};
 
@@ -167,20 +167,18 @@ impl Session {
             let state = self.inner.lock();
             let id = request_id(&frame);
             if state.closed {
-                let error = wire(
-                    ErrorCode::WindowClosed,
-                    format!("window `{}` is closed", self.inner.caller.window),
-                );
+                let error = WireError::from(BusError::WindowClosed {
+                    label: self.inner.caller.window.clone(),
+                });
                 return Some(match id {
                     Some(id) => response(id, Err(error)),
                     None => error_frame(error, None),
                 });
             }
             if state.version.is_none() {
-                let error = wire(
-                    ErrorCode::ProtocolViolation,
-                    format!("`{}` before `hello`", frame.kind()),
-                );
+                let error = WireError::from(BusError::BeforeHello {
+                    frame: frame.kind().to_owned(),
+                });
                 return Some(match (id, &frame) {
                     (Some(id), Frame::Request(_) | Frame::Subscribe(_) | Frame::Unsubscribe(_)) => {
                         response(id, Err(error))
@@ -213,19 +211,16 @@ impl Session {
                         None
                     }
                     None => Some(error_frame(
-                        wire(
-                            ErrorCode::ProtocolViolation,
-                            format!("`credit` for request {id}, which is not a running stream"),
-                        ),
+                        BusError::CreditWithoutStream { id }.into(),
                         Some(id),
                     )),
                 }
             }
             other => Some(error_frame(
-                wire(
-                    ErrorCode::ProtocolViolation,
-                    format!("a client may not send `{}`", other.kind()),
-                ),
+                BusError::UnexpectedFrame {
+                    frame: other.kind().to_owned(),
+                }
+                .into(),
                 request_id(&other),
             )),
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::{AbortHandle, Abortable};
 use futures::FutureExt;
-use switchboard_protocol::{ErrorCode, Request, WireError, DEFAULT_STREAM_CREDIT};
+use switchboard_protocol::{Request, RequestId, DEFAULT_STREAM_CREDIT};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -18,7 +18,7 @@ use super::frames::response;
 use super::Session;
 use crate::app::Route;
 use crate::call::Call;
-use crate::error::{actor_failed, panic_message, wire};
+use crate::error::{panic_message, BusError};
 use crate::reply::Reply;
 
 enum Outcome {
@@ -62,7 +62,7 @@ impl Session {
         let app = &self.inner.app;
         let route = match app.inner.routes.get(&to) {
             Some(route) => route.value().clone(),
-            None => return Some(response(id, Err(crate::app::no_route(&to)))),
+            None => return Some(response(id, Err(BusError::no_route(&to).into()))),
         };
         let mut call = Call {
             app: app.clone(),
@@ -79,16 +79,13 @@ impl Session {
                 Ok(scope) => scope,
                 Err(reason) => {
                     tracing::debug!(%permission, %reason, "scope does not resolve");
-                    return Some(response(
-                        id,
-                        Err(wire(
-                            ErrorCode::Forbidden,
-                            format!(
-                                "window `{}` (origin {}): the scope of `{permission}` does not resolve: {reason}",
-                                self.inner.caller.window, self.inner.caller.origin
-                            ),
-                        )),
-                    ));
+                    let unresolved = BusError::ScopeUnresolved {
+                        window: self.inner.caller.window.clone(),
+                        origin: self.inner.caller.origin.clone(),
+                        permission,
+                        reason,
+                    };
+                    return Some(response(id, Err(unresolved.into())));
                 }
             };
             let (checked, result) = scope.check(call).await;
@@ -106,25 +103,14 @@ impl Session {
         {
             let mut state = self.inner.lock();
             if state.pending.contains_key(&id) {
-                return Some(response(
-                    id,
-                    Err(wire(
-                        ErrorCode::ProtocolViolation,
-                        format!("request id {id} is already pending"),
-                    )),
-                ));
+                return Some(response(id, Err(BusError::DuplicateRequest { id }.into())));
             }
             if state.pending.len() >= app.inner.max_pending {
-                return Some(response(
-                    id,
-                    Err(wire(
-                        ErrorCode::Busy,
-                        format!(
-                            "window `{}` has {} requests pending, the limit",
-                            self.inner.caller.window, app.inner.max_pending
-                        ),
-                    )),
-                ));
+                let busy = BusError::TooManyPending {
+                    window: self.inner.caller.window.clone(),
+                    max: app.inner.max_pending,
+                };
+                return Some(response(id, Err(busy.into())));
             }
             state.pending.insert(
                 id,
@@ -155,17 +141,16 @@ impl Session {
             Outcome::Reply(Reply::Value(result)) => result,
             Outcome::Reply(Reply::Stream(stream)) => {
                 let credit = credit.unwrap_or(DEFAULT_STREAM_CREDIT);
-                self.start_stream(id, stream, guard, deadline, credit);
+                let deadline = deadline.zip(deadline_ms);
+                self.start_stream(id, to, stream, guard, deadline, credit);
                 return None;
             }
-            Outcome::Aborted => Err(self.cancelled()),
-            Outcome::Expired => Err(wire(
-                ErrorCode::DeadlineExceeded,
-                format!(
-                    "`{to}` did not answer within {} ms",
-                    deadline_ms.unwrap_or_default()
-                ),
-            )),
+            Outcome::Aborted => Err(self.cancelled(id).into()),
+            Outcome::Expired => Err(BusError::DeadlineExceeded {
+                target: to,
+                deadline_ms: deadline_ms.unwrap_or_default(),
+            }
+            .into()),
         };
         drop(guard);
         if let Err(e) = &result {
@@ -174,14 +159,15 @@ impl Session {
         Some(response(id, result))
     }
 
-    fn cancelled(&self) -> WireError {
+    /// Why request `id` stopped before its answer: the window closed, or the caller
+    /// cancelled it.
+    pub(super) fn cancelled(&self, id: RequestId) -> BusError {
         if self.inner.lock().closed {
-            wire(
-                ErrorCode::WindowClosed,
-                format!("window `{}` was closed", self.inner.caller.window),
-            )
+            BusError::WindowClosed {
+                label: self.inner.caller.window.clone(),
+            }
         } else {
-            wire(ErrorCode::Cancelled, "the caller cancelled the request")
+            BusError::Cancelled { id }
         }
     }
 }
@@ -199,9 +185,7 @@ pub(crate) async fn dispatch(route: Route, call: Call) -> Reply {
                     // values or internals a page must not see
                     let message = panic_message(&*panic);
                     tracing::warn!(%target, %message, "command panicked");
-                    Reply::error(actor_failed(format!(
-                        "`{target}` failed; the app's log has the details"
-                    )))
+                    Reply::error(BusError::Panicked { target }.into())
                 }
             }
         }

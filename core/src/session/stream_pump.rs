@@ -8,23 +8,24 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::future::{AbortHandle, Abortable};
 use futures::stream::{BoxStream, StreamExt};
-use switchboard_protocol::{ErrorCode, Frame, RequestId, StreamEnd, StreamItem, WireError};
+use switchboard_protocol::{Address, Frame, RequestId, StreamEnd, StreamItem, WireError};
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::connection::PendingGuard;
 use super::frames::encode;
 use super::{Outbound, Session};
-use crate::error::{wire, Closed};
+use crate::error::{BusError, Closed};
 use crate::stream::CreditGate;
 
 impl Session {
     pub(super) fn start_stream(
         &self,
         id: RequestId,
+        target: Address,
         stream: BoxStream<'static, Result<Bytes, WireError>>,
         guard: PendingGuard,
-        deadline: Option<Instant>,
+        deadline: Option<(Instant, u64)>,
         credit: u32,
     ) {
         let gate = Arc::new(CreditGate::new(u64::from(credit)));
@@ -46,10 +47,11 @@ impl Session {
                 None => return,
             }
         }
-        let session = Arc::clone(&self.inner);
+        let this = self.clone();
         let outbound = Arc::clone(&self.inner.outbound);
         let sent = Arc::new(AtomicU64::new(0));
-        let span = tracing::debug_span!("stream", window = %session.caller.window, id = id.get());
+        let span =
+            tracing::debug_span!("stream", window = %self.inner.caller.window, id = id.get());
         tokio::spawn(
             async move {
                 let pump = Abortable::new(
@@ -57,22 +59,21 @@ impl Session {
                     registration,
                 );
                 let ended = match deadline {
-                    Some(at) => tokio::time::timeout_at(at, pump).await.ok(),
+                    Some((at, _)) => tokio::time::timeout_at(at, pump).await.ok(),
                     None => Some(pump.await),
                 };
                 let error = match ended {
                     Some(Ok(Ok(()))) => None,
                     Some(Ok(Err(PumpEnd::Failed(e)))) => Some(e),
                     Some(Ok(Err(PumpEnd::Closed))) => return,
-                    Some(Err(_aborted)) => Some(if session.lock().closed {
-                        wire(ErrorCode::WindowClosed, "the window was closed")
-                    } else {
-                        wire(ErrorCode::Cancelled, "the caller cancelled the stream")
-                    }),
-                    None => Some(wire(
-                        ErrorCode::DeadlineExceeded,
-                        "the stream's deadline passed",
-                    )),
+                    Some(Err(_aborted)) => Some(this.cancelled(id).into()),
+                    None => Some(
+                        BusError::StreamDeadlineExceeded {
+                            target,
+                            deadline_ms: deadline.map_or(0, |(_, ms)| ms),
+                        }
+                        .into(),
+                    ),
                 };
                 let end = encode(&Frame::StreamEnd(StreamEnd {
                     id,
