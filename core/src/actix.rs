@@ -66,12 +66,12 @@ use ::actix::{Actor, Addr, Handler, MailboxError, Message};
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use switchboard_protocol::{payload, Address, ErrorCode, Name};
+use switchboard_protocol::{payload, Address, Name};
 use tokio::sync::Semaphore;
 
 use crate::app::{AppBuilder, Route};
 use crate::call::Call;
-use crate::error::{actor_failed, bad_payload, wire};
+use crate::error::BusError;
 use crate::reply::{app_error, Reply};
 
 /// actix's default mailbox capacity: the default bound on bus calls in flight.
@@ -93,14 +93,23 @@ fn decode<M: DeserializeOwned>(call: &Call) -> Result<M, switchboard_protocol::W
     } else {
         call.payload()
     };
-    payload::from_slice(bytes, call.app().limits())
-        .map_err(|e| bad_payload(format!("the payload does not decode into the message: {e}")))
+    payload::from_slice(bytes, call.app().limits()).map_err(|e| {
+        BusError::BadMessage {
+            message: std::any::type_name::<M>(),
+            reason: e.to_string(),
+        }
+        .into()
+    })
 }
 
 fn mailbox_error(address: &Address, e: MailboxError) -> Reply {
-    Reply::error(actor_failed(format!(
-        "actix actor `{address}` did not answer: {e}"
-    )))
+    Reply::error(
+        BusError::ActixNoAnswer {
+            address: address.clone(),
+            reason: e.to_string(),
+        }
+        .into(),
+    )
 }
 
 impl<A: Actor> ActixMethods<A> {
@@ -182,20 +191,19 @@ impl ActixRoute {
             return Reply::error(call.unknown_method());
         };
         if !(self.connected)() {
-            return Reply::error(actor_failed(format!(
-                "actix actor `{}` has stopped",
-                call.target()
-            )));
+            return Reply::error(
+                BusError::ActixStopped {
+                    address: call.target().clone(),
+                }
+                .into(),
+            );
         }
         let Ok(_permit) = Arc::clone(&self.permits).try_acquire_owned() else {
-            return Reply::error(wire(
-                ErrorCode::Busy,
-                format!(
-                    "actix actor `{}` has {} calls in flight, its capacity",
-                    call.target(),
-                    self.capacity
-                ),
-            ));
+            let full = BusError::InFlightFull {
+                address: call.target().clone(),
+                capacity: self.capacity,
+            };
+            return Reply::error(full.into());
         };
         method(call).await
     }

@@ -10,13 +10,12 @@ use dashmap::DashMap;
 use serde::Serialize;
 use switchboard_protocol::{payload, Address, Limits, Name, Topic};
 
-use crate::actor::{Actor, ActorRef, Factory};
-use crate::bindings::EventType;
+use crate::actor::{Actor, ActorRef, Factory, Supervision};
 use crate::call::Caller;
 use crate::capability::{Capability, CompiledCapability, Grants};
 use crate::command::{Command, Commands, HandlerFn, HandlerMeta};
 use crate::error::Error;
-use crate::event::{Event, EventBus, ListenerId, Publisher};
+use crate::event::{Event, EventBus, EventType, ListenerId, Publisher};
 use crate::permission::{PermissionDef, PluginPermissions, Registry};
 use crate::runtime::{HeadlessRuntime, Runtime};
 use crate::scope::ErasedSchema;
@@ -41,15 +40,6 @@ pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 1024;
 /// serves pages from ([`AppBuilder::local_origins`]); the bridge's own scheme serves no
 /// page, so it is never among them.
 pub const DEFAULT_LOCAL_ORIGINS: &[&str] = &["app://localhost"];
-
-/// The answer to a call whose target has no route: `unknown_target`, naming a window as one.
-pub(crate) fn no_route(to: &Address) -> switchboard_protocol::WireError {
-    let message = match to {
-        Address::Window(label) => format!("no window labelled `{label}`"),
-        other => format!("no actor at `{other}`"),
-    };
-    crate::error::wire(switchboard_protocol::ErrorCode::UnknownTarget, message)
-}
 
 /// Where the router sends a call.
 #[derive(Clone)]
@@ -521,15 +511,24 @@ impl AppBuilder {
         self
     }
 
-    fn add_actor(
+    /// Register a native actor at `address`, made by `factory`, supervised by `supervision`
+    /// (every native registration comes here).
+    pub(crate) fn add_actor(
         mut self,
         address: Result<Address, (String, switchboard_protocol::NameError)>,
         factory: Factory,
         methods: &'static [HandlerMeta],
+        supervision: Supervision,
     ) -> Self {
         match address {
             Ok(address) => {
-                let actor = ActorRef::new(address.clone(), factory, self.mailbox, methods);
+                let actor = ActorRef::supervised(
+                    address.clone(),
+                    factory,
+                    self.mailbox,
+                    methods,
+                    supervision,
+                );
                 self.routes.push((address, Route::Actor(Arc::new(actor))));
             }
             Err((text, e)) => self.errors.push(Error::bad_name(&text, e)),
@@ -539,6 +538,7 @@ impl AppBuilder {
 
     /// Register the route `make` builds from the address and the mailbox capacity (actors
     /// with their own supervision, actix actors).
+    #[cfg(feature = "actix")]
     pub(crate) fn route_with(
         mut self,
         address: Result<Address, Error>,
@@ -554,35 +554,28 @@ impl AppBuilder {
         self
     }
 
-    /// Register an actor at `name`. After a panic it restarts from a clone of `actor`.
+    /// Register an actor at `name`. After a panic it restarts from a clone of `actor`,
+    /// within [`Supervision::default`] (3 restarts within 5 s; choose another strategy with
+    /// [`actor_supervised`](Self::actor_supervised)).
     pub fn actor<A: Actor + Clone>(self, name: &str, actor: A) -> Self {
-        let methods = actor.methods();
-        let address = Name::new(name)
-            .map(Address::Actor)
-            .map_err(|e| (name.to_owned(), e));
-        self.add_actor(address, Box::new(move || Box::new(actor.clone())), methods)
+        self.actor_supervised(name, actor, Supervision::default())
     }
 
-    /// Register an actor at `name`, made (and remade after a panic) by `factory`.
+    /// Register an actor at `name`, made (and remade after a panic) by `factory`, within
+    /// [`Supervision::default`] (another strategy:
+    /// [`actor_with_supervised`](Self::actor_with_supervised)).
     pub fn actor_with<A: Actor>(
         self,
         name: &str,
         factory: impl Fn() -> A + Send + 'static,
     ) -> Self {
-        let methods = factory().methods();
-        let address = Name::new(name)
-            .map(Address::Actor)
-            .map_err(|e| (name.to_owned(), e));
-        self.add_actor(address, Box::new(move || Box::new(factory())), methods)
+        self.actor_with_supervised(name, factory, Supervision::default())
     }
 
-    /// Register a plugin's actor at `plugin:<name>`.
+    /// Register a plugin's actor at `plugin:<name>`, within [`Supervision::default`]
+    /// (another strategy: [`plugin_actor_supervised`](Self::plugin_actor_supervised)).
     pub fn plugin_actor<A: Actor + Clone>(self, name: &str, actor: A) -> Self {
-        let methods = actor.methods();
-        let address = Name::new(name)
-            .map(Address::Plugin)
-            .map_err(|e| (name.to_owned(), e));
-        self.add_actor(address, Box::new(move || Box::new(actor.clone())), methods)
+        self.plugin_actor_supervised(name, actor, Supervision::default())
     }
 
     /// Add a plugin.
@@ -606,8 +599,11 @@ impl AppBuilder {
     /// #[derive(serde::Serialize, switchboard::Type)]
     /// struct Tick { n: u32 }
     /// let app = switchboard::App::builder().event::<Tick>("clock/tick").build().unwrap();
+    /// assert_eq!(app.event_types()[0].topic(), "clock/tick");
+    /// # #[cfg(feature = "bindings")] {
     /// let ts = switchboard::bindings::Bindings::new(&app).typescript().unwrap();
     /// assert!(ts.contains("clockTick"), "{ts}");
+    /// # }
     /// ```
     pub fn event<T: specta::Type>(mut self, topic: &str) -> Self {
         self.event_types.push(EventType::of::<T>(topic));

@@ -49,6 +49,8 @@ use specta::TypeCollection;
 use specta_typescript::{BigIntExportBehavior, Typescript};
 
 use crate::command::{HandlerMeta, TypeFn};
+/// Moved to [`event`](crate::event); re-exported here, where it was first.
+pub use crate::event::EventType;
 use crate::App;
 
 /// The environment variable that asks an app to write its bindings to a path and exit.
@@ -86,40 +88,6 @@ pub enum BindingsError {
         /// The I/O error.
         source: std::io::Error,
     },
-}
-
-/// An event topic and the type of its values, declared with
-/// [`AppBuilder::event`](crate::AppBuilder::event) (plugins declare their own topics so
-/// the app's bindings type them without the app doing anything).
-#[derive(Debug, Clone)]
-pub struct EventType {
-    topic: String,
-    datatype: TypeFn,
-    rust: &'static str,
-}
-
-impl EventType {
-    /// Topic `topic` carries values of type `T`.
-    pub fn of<T: specta::Type>(topic: &str) -> Self {
-        fn definition<T: specta::Type>(types: &mut TypeCollection) -> Option<DataType> {
-            Some(T::reference(types, &[]).inner)
-        }
-        EventType {
-            topic: topic.to_owned(),
-            datatype: definition::<T>,
-            rust: std::any::type_name::<T>(),
-        }
-    }
-
-    /// The topic.
-    pub fn topic(&self) -> &str {
-        &self.topic
-    }
-
-    /// The Rust type of its values, as `std::any::type_name` writes it.
-    pub fn rust_type(&self) -> &'static str {
-        self.rust
-    }
 }
 
 /// A description of an app's API, to be written as TypeScript.

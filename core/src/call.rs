@@ -12,7 +12,7 @@ use switchboard_protocol::{
 };
 
 use crate::app::AppHandle;
-use crate::error::{bad_payload, internal, wire};
+use crate::error::BusError;
 use crate::state::State;
 use crate::window::Window;
 
@@ -104,10 +104,11 @@ impl Call {
 
     /// The error a handler answers for a method it does not have.
     pub fn unknown_method(&self) -> WireError {
-        wire(
-            ErrorCode::UnknownMethod,
-            format!("`{}` has no method `{}`", self.target, self.method),
-        )
+        BusError::UnknownMethod {
+            target: self.target.clone(),
+            method: self.method.clone(),
+        }
+        .into()
     }
 }
 
@@ -176,18 +177,19 @@ impl Args {
                 ..*limits
             },
         )
-        .map_err(|e| {
-            let code = match e.code() {
-                ErrorCode::TooLarge => ErrorCode::TooLarge,
-                _ => ErrorCode::Malformed,
-            };
-            wire(code, format!("payload: {e}"))
+        .map_err(|e| match e.code() {
+            ErrorCode::TooLarge => BusError::PayloadTooLarge {
+                reason: e.to_string(),
+            },
+            _ => BusError::MalformedPayload {
+                reason: e.to_string(),
+            },
         })?;
         if len != payload.len() {
-            return Err(wire(
-                ErrorCode::Malformed,
-                format!("payload: {} trailing bytes", payload.len() - len),
-            ));
+            return Err(BusError::MalformedPayload {
+                reason: format!("{} trailing bytes", payload.len() - len),
+            }
+            .into());
         }
         let bytes = &payload[..];
         let (count, mut pos) = match bytes[0] {
@@ -197,11 +199,7 @@ impl Args {
                 u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize,
                 5,
             ),
-            _ => {
-                return Err(bad_payload(
-                    "the arguments must be a map of argument name to value",
-                ))
-            }
+            _ => return Err(BusError::ArgumentsNotAMap.into()),
         };
         // The scan proved `count` entries are there (at most `max_map_entries`, two bytes
         // each at least): reserving them is bounded by the payload's size.
@@ -211,14 +209,12 @@ impl Args {
         let mut seen: Option<HashSet<&[u8]>> =
             (count > SMALL_MAP).then(|| HashSet::with_capacity(count));
         for _ in 0..count {
-            let key = str_range(bytes, pos).ok_or_else(|| {
-                bad_payload(
-                    "argument names must be strings (the payload is a map of name to value)",
-                )
-            })?;
+            let key = str_range(bytes, pos).ok_or(BusError::ArgumentNameNotAString)?;
             pos = key.end;
-            let value_len = scan(&bytes[pos..], max_depth)
-                .map_err(|e| wire(ErrorCode::Malformed, format!("payload: {e}")))?;
+            let value_len =
+                scan(&bytes[pos..], max_depth).map_err(|e| BusError::MalformedPayload {
+                    reason: e.to_string(),
+                })?;
             let value = pos..pos + value_len;
             pos = value.end;
             let name = &bytes[key.clone()];
@@ -229,10 +225,10 @@ impl Args {
                     .any(|(k, _): &(Range<usize>, _)| &bytes[k.clone()] == name),
             };
             if !fresh {
-                return Err(bad_payload(format!(
-                    "argument `{}` appears twice",
-                    String::from_utf8_lossy(&name[..name.len().min(64)])
-                )));
+                return Err(BusError::DuplicateArgument {
+                    name: String::from_utf8_lossy(&name[..name.len().min(64)]).into_owned(),
+                }
+                .into());
             }
             entries.push((key, value));
         }
@@ -250,10 +246,19 @@ impl Args {
     /// Decode argument `name`; the error names the argument.
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, WireError> {
         match self.raw(name) {
-            Some(raw) => rmp_serde::from_slice::<T>(&raw)
-                .map_err(|e| bad_payload(format!("argument `{name}`: {e}"))),
-            None => rmp_serde::from_slice::<T>(&[0xc0])
-                .map_err(|_| bad_payload(format!("missing argument `{name}`"))),
+            Some(raw) => rmp_serde::from_slice::<T>(&raw).map_err(|e| {
+                BusError::BadArgument {
+                    name: name.to_owned(),
+                    reason: e.to_string(),
+                }
+                .into()
+            }),
+            None => rmp_serde::from_slice::<T>(&[0xc0]).map_err(|_| {
+                BusError::MissingArgument {
+                    name: name.to_owned(),
+                }
+                .into()
+            }),
         }
     }
 }
@@ -316,10 +321,10 @@ impl<T: Send + Sync + 'static> CommandArg for State<T> {
     const FROM_PAYLOAD: bool = false;
     fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
         call.app.state::<T>().ok_or_else(|| {
-            internal(format!(
-                "state `{}` is not managed: add it with `App::builder().manage(..)`",
-                std::any::type_name::<T>()
-            ))
+            BusError::StateNotManaged {
+                type_name: std::any::type_name::<T>(),
+            }
+            .into()
         })
     }
 }
@@ -342,10 +347,10 @@ impl CommandArg for Window {
     const FROM_PAYLOAD: bool = false;
     fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
         if call.caller.is_app() {
-            return Err(internal(format!(
-                "`{}` takes the caller's window, and the app called it itself (use `AppHandle::call_as` with the window's caller)",
-                call.target
-            )));
+            return Err(BusError::NoCallerWindow {
+                target: call.target.clone(),
+            }
+            .into());
         }
         Ok(Window::new(call.app.clone(), call.caller.window.clone()))
     }

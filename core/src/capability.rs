@@ -103,6 +103,9 @@ pub enum CapabilityError {
     /// A file in a capabilities folder that is neither `.json` nor `.toml`.
     #[error("capability file `{0}` must end in .json or .toml")]
     UnknownFormat(PathBuf),
+    /// A `.toml` capability file, read by a switchboard built without its `toml` feature.
+    #[error("capability file `{0}` is toml, and switchboard was built without its `toml` feature")]
+    TomlDisabled(PathBuf),
     /// A capability names a permission that no registered plugin declares.
     #[error("{}capability `{capability}`: unknown permission `{permission}`{}", in_file(.file), known_note(.known))]
     UnknownPermission {
@@ -570,7 +573,10 @@ impl Capability {
         })?;
         let mut parsed: Capability = match path.extension().and_then(|e| e.to_str()) {
             Some("json") => serde_json::from_str(&text).map_err(|e| e.to_string()),
+            #[cfg(feature = "toml")]
             Some("toml") => toml::from_str(&text).map_err(|e| e.to_string()),
+            #[cfg(not(feature = "toml"))]
+            Some("toml") => return Err(CapabilityError::TomlDisabled(path.to_owned())),
             _ => return Err(CapabilityError::UnknownFormat(path.to_owned())),
         }
         .map_err(|message| CapabilityError::Parse {

@@ -25,7 +25,7 @@ use futures::future::BoxFuture;
 use tracing::Instrument;
 
 use crate::call::Call;
-use crate::error::actor_failed;
+use crate::error::BusError;
 use crate::reply::Reply;
 
 /// A type-erased handler: takes a call, answers a reply.
@@ -183,7 +183,7 @@ async fn off_caller(blocking: bool, run: impl FnOnce() -> Reply + Send + 'static
     match (&mut task.0).await {
         Ok(reply) => reply,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Reply::error(actor_failed("the command's task was cancelled")),
+        Err(_) => Reply::error(BusError::CommandTaskCancelled.into()),
     }
 }
 

@@ -36,8 +36,48 @@ use dashmap::DashMap;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{payload, Address, Event as EventFrame, Frame, Limits, Name, Topic};
 
+use specta::datatype::DataType;
+use specta::TypeCollection;
+
 use crate::call::Caller;
+use crate::command::TypeFn;
 use crate::session::Outbound;
+
+/// An event topic and the type of its values, declared with
+/// [`AppBuilder::event`](crate::AppBuilder::event) (plugins declare their own topics so
+/// the app's bindings type them without the app doing anything). Recorded whether or not
+/// the `bindings` feature is on; the bindings generator reads them.
+#[derive(Debug, Clone)]
+pub struct EventType {
+    pub(crate) topic: String,
+    #[cfg_attr(not(feature = "bindings"), allow(dead_code))]
+    pub(crate) datatype: TypeFn,
+    pub(crate) rust: &'static str,
+}
+
+impl EventType {
+    /// Topic `topic` carries values of type `T`.
+    pub fn of<T: specta::Type>(topic: &str) -> Self {
+        fn definition<T: specta::Type>(types: &mut TypeCollection) -> Option<DataType> {
+            Some(T::reference(types, &[]).inner)
+        }
+        EventType {
+            topic: topic.to_owned(),
+            datatype: definition::<T>,
+            rust: std::any::type_name::<T>(),
+        }
+    }
+
+    /// The topic.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The Rust type of its values, as `std::any::type_name` writes it.
+    pub fn rust_type(&self) -> &'static str {
+        self.rust
+    }
+}
 
 /// Who published an event.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,12 +48,12 @@ use std::sync::Arc;
 use bytes::{BufMut, Bytes, BytesMut};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use switchboard_protocol::{payload, Address, ErrorCode, Limits, RequestId, WireError};
+use switchboard_protocol::{payload, Address, Limits, RequestId, WireError};
 
 use crate::app::{AppHandle, Route};
 use crate::call::{Call, Caller};
 use crate::client::ClientError;
-use crate::error::wire;
+use crate::error::BusError;
 use crate::reply::Reply;
 
 /// The origin of [`Caller::app`], the caller of the app's own calls. No page has it: it
@@ -178,7 +178,7 @@ impl AppHandle {
     pub fn stopped(&self, address: &str) -> Option<String> {
         let address = Address::parse(address).ok()?;
         match self.inner.routes.get(&address)?.value() {
-            Route::Actor(a) => a.stopped().map(str::to_owned),
+            Route::Actor(a) => a.stopped().map(ToString::to_string),
             Route::Command(_) => None,
         }
     }
@@ -201,13 +201,12 @@ async fn run(
             } else {
                 format!("{to}.{method}")
             };
-            return Err(ClientError::Remote(wire(
-                ErrorCode::Forbidden,
-                format!(
-                    "window `{}` (origin {}) lacks permission `{permission}`",
-                    caller.window, caller.origin
-                ),
-            )));
+            let denied = BusError::Forbidden {
+                window: caller.window.clone(),
+                origin: caller.origin.clone(),
+                permission,
+            };
+            return Err(ClientError::Remote(denied.into()));
         }
     }
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) % switchboard_protocol::MAX_SAFE_INTEGER;
@@ -225,37 +224,39 @@ async fn run(
     // a plugin that checks a scope checks it for Rust's calls too: they are made on behalf
     // of a window, whose grants give the scope (the app itself has no scope to hand over)
     if let Some(schema) = scoped {
-        let forbidden = |text: String| ClientError::Remote(wire(ErrorCode::Forbidden, text));
+        let forbidden = |error: BusError| ClientError::Remote(error.into());
         let Some(caller) = &caller else {
-            return Err(forbidden(format!(
-                "`{to}` checks a scope: call it on behalf of a window (`call_as`, `on_behalf_of`)"
-            )));
+            return Err(forbidden(BusError::ScopeNeedsWindow { target: to }));
         };
+        let permission = format!("{to}.{method}");
         let scope = app
             .grants_for(caller)
             .scope_for(schema, &to, method)
-            .map_err(|reason| {
-                forbidden(format!(
-                    "window `{}` (origin {}): the scope of `{to}.{method}` does not resolve: {reason}",
-                    caller.window, caller.origin
-                ))
+            .map_err(|e| {
+                forbidden(BusError::ScopeUnresolved {
+                    window: caller.window.clone(),
+                    origin: caller.origin.clone(),
+                    permission: permission.clone(),
+                    reason: e.message,
+                })
             })?;
         let (checked, result) = scope.check(call).await;
         call = checked;
         if let Err(e) = result {
-            return Err(forbidden(format!(
-                "window `{}` (origin {}): `{to}.{method}` is outside the scope {}: {}",
-                caller.window,
-                caller.origin,
-                scope.text(),
-                e.message
-            )));
+            return Err(forbidden(BusError::OutOfScope {
+                window: caller.window.clone(),
+                origin: caller.origin.clone(),
+                permission,
+                granted_by: scope.permissions().to_vec(),
+                scope: scope.text().to_owned(),
+                reason: e.message,
+            }));
         }
         call.scope = Some(scope);
     }
     let route = match app.inner.routes.get(&to) {
         Some(route) => route.value().clone(),
-        None => return Err(ClientError::Remote(crate::app::no_route(&to))),
+        None => return Err(ClientError::Remote(BusError::no_route(&to).into())),
     };
     let reply = crate::session::dispatch(route, call).await;
     match reply {
@@ -330,7 +331,13 @@ pub trait EncodeArg {
 
 impl<T: Serialize> EncodeArg for &ArgProbe<'_, T> {
     fn encode_arg(&self) -> Result<Bytes, WireError> {
-        payload::to_bytes(self.0).map_err(|e| wire(ErrorCode::BadPayload, e.to_string()))
+        payload::to_bytes(self.0).map_err(|e| {
+            BusError::UnencodableArgument {
+                type_name: std::any::type_name::<T>(),
+                reason: e.to_string(),
+            }
+            .into()
+        })
     }
 }
 
@@ -341,13 +348,11 @@ pub trait NoEncodeArg {
 
 impl<T> NoEncodeArg for ArgProbe<'_, T> {
     fn encode_arg(&self) -> Result<Bytes, WireError> {
-        Err(wire(
-            ErrorCode::BadPayload,
-            format!(
-                "`{}` does not implement `serde::Serialize`, so the typed handle cannot send it (derive it, or call by name)",
-                std::any::type_name::<T>()
-            ),
-        ))
+        Err(BusError::UnencodableArgument {
+            type_name: std::any::type_name::<T>(),
+            reason: "it does not implement `serde::Serialize`, so the typed handle cannot send it (derive it, or call by name)".into(),
+        }
+        .into())
     }
 }
 

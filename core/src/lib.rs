@@ -58,6 +58,25 @@
 //! than actix here (no second runtime, no arbiter hop), restart on panic (actix's
 //! `Supervisor` restarts on stop), and actix actors join the bus through an adapter
 //! (feature `actix`). Measured numbers are in `core/README.md`.
+//!
+//! ## Errors
+//! Setting up or driving the app fails with [`Error`]. Every error the bus answers a page
+//! (or a Rust caller) with is a [`BusError`], mapped to its stable wire code in one place
+//! ([`BusError::code`]; PROTOCOL.md §6); a handler's own error is answered `app`, with the
+//! error value as data.
+//!
+//! ## Cargo features
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `bindings` | on | the `bindings` module: TypeScript bindings generation (links `specta-typescript`) |
+//! | `toml` | on | capability files in TOML (`*.toml` in [`AppBuilder::capabilities_dir`], [`Capability::from_file`]) and `PluginPermissions::from_toml` (links `toml`); JSON files are read either way |
+//! | `actix` | off | actix actors on the bus (`AppBuilder::actix_actor`, the `actix` module) |
+//!
+//! An app that turns the defaults off (`default-features = false`) links neither
+//! `specta-typescript` nor `toml`. The macros still record the types of arguments, results
+//! and events ([`Type`], through `specta`) either way, so turning `bindings` back on needs no
+//! change to the app's code. Without `toml`, a `.toml` capability file fails the build
+//! with [`CapabilityError::TomlDisabled`](crate::capability::CapabilityError::TomlDisabled).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
@@ -67,6 +86,7 @@ extern crate self as switchboard;
 pub mod actix;
 pub mod actor;
 pub mod app;
+#[cfg(feature = "bindings")]
 pub mod bindings;
 pub mod call;
 pub mod capability;
@@ -89,13 +109,13 @@ pub use app::{App, AppBuilder, AppHandle, Plugin};
 pub use call::{Call, Caller};
 pub use capability::{Capability, Grant};
 pub use client::{Client, ClientError};
-pub use error::{Closed, Error};
+pub use error::{BusError, Closed, Error};
 pub use runtime::{HeadlessRuntime, Runtime};
 pub use scope::CallerScope;
 pub use session::{Outbound, Session};
 pub use specta;
 /// Derive it on the types of arguments, results, errors and events to get them in full in
-/// the generated TypeScript bindings ([`bindings`]).
+/// the generated TypeScript bindings (the `bindings` module, feature `bindings`).
 pub use specta::Type;
 pub use state::State;
 pub use stream::Stream;

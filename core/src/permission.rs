@@ -50,7 +50,7 @@
 //! ```
 //!
 //! The same declarations can be kept in a TOML file beside the plugin's code
-//! ([`PluginPermissions::from_toml`]).
+//! (`PluginPermissions::from_toml`, with the `toml` feature, on by default).
 //!
 //! [`AppBuilder::permissions`]: crate::AppBuilder::permissions
 //! [`AppHandle::permissions`]: crate::AppHandle::permissions
@@ -330,6 +330,7 @@ impl std::fmt::Debug for PluginPermissions {
     }
 }
 
+#[cfg(feature = "toml")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PermissionsFile {
@@ -337,6 +338,7 @@ struct PermissionsFile {
     permission: Vec<PermissionFileEntry>,
 }
 
+#[cfg(feature = "toml")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PermissionFileEntry {
@@ -383,6 +385,9 @@ impl PluginPermissions {
     /// "#).unwrap();
     /// assert_eq!(p.defs().len(), 2);
     /// ```
+    ///
+    /// Needs the `toml` feature (on by default).
+    #[cfg(feature = "toml")]
     pub fn from_toml(plugin: impl Into<String>, text: &str) -> Result<Self, PermissionError> {
         let plugin = plugin.into();
         let file: PermissionsFile = toml::from_str(text).map_err(|e| PermissionError::Parse {

@@ -7,7 +7,7 @@ use futures::stream::BoxStream;
 use serde::Serialize;
 use switchboard_protocol::{payload, ErrorCode, WireError};
 
-use crate::error::internal;
+use crate::error::BusError;
 use crate::stream::Stream;
 
 /// A handler's answer, encoded: one value (or error), or a stream of encoded items.
@@ -46,7 +46,12 @@ impl std::fmt::Debug for Reply {
 }
 
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, WireError> {
-    payload::to_bytes(value).map_err(|e| internal(format!("could not encode the reply: {e}")))
+    payload::to_bytes(value).map_err(|e| {
+        BusError::UnencodableReply {
+            reason: e.to_string(),
+        }
+        .into()
+    })
 }
 
 /// A handler's return value: anything `Serialize`, or a [`Stream`]. A `Result<T, E>` is
@@ -77,7 +82,10 @@ impl<T: Serialize + Send + 'static> IntoReply for Stream<T> {
 pub fn app_error<E: Serialize + ?Sized>(error: &E, message: String) -> WireError {
     match payload::to_bytes(error) {
         Ok(data) => WireError::new(ErrorCode::App, message).with_data(data),
-        Err(e) => internal(format!("could not encode the handler's error: {e}")),
+        Err(e) => BusError::UnencodableAppError {
+            reason: e.to_string(),
+        }
+        .into(),
     }
 }
 

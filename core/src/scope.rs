@@ -76,7 +76,7 @@ use serde::Serialize;
 use switchboard_protocol::WireError;
 
 use crate::call::{Args, Call, CommandArg};
-use crate::error::internal;
+use crate::error::BusError;
 
 /// Why a scope could not be resolved, or why a call falls outside it. The message says
 /// what is outside (`path /etc/passwd`), the bus adds the permission and the scope.
@@ -323,12 +323,12 @@ impl<S> std::ops::Deref for CallerScope<S> {
 impl<S: Send + Sync + 'static> CommandArg for CallerScope<S> {
     const FROM_PAYLOAD: bool = false;
     fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
-        let missing = || {
-            internal(format!(
-                "`{}` has no scope of type `{}`: declare it with `PluginPermissions::scope`",
-                call.target(),
-                std::any::type_name::<S>()
-            ))
+        let missing = || -> WireError {
+            BusError::ScopeNotDeclared {
+                target: call.target().clone(),
+                type_name: std::any::type_name::<S>(),
+            }
+            .into()
         };
         let resolved = call.scope.as_ref().ok_or_else(missing)?;
         let scope = Arc::clone(&resolved.value)

@@ -13,6 +13,8 @@ use switchboard::protocol::{ErrorCode, Frame, Limits, Request, RequestId};
 use switchboard::{args, commands, App, Capability, Client};
 use tokio::sync::{Notify, Semaphore};
 
+/// How long a blocking handler blocks. The sleeps below are the thing under test (a
+/// handler that blocks its thread), not a synchronization: the tests wait on `Naps`.
 const NAP: Duration = Duration::from_millis(500);
 
 /// Signals when a nap starts and when it ends.
@@ -454,10 +456,11 @@ async fn an_actor_panicking_four_times_in_five_seconds_is_stopped_and_every_call
     let (app, events) = fragile_app(None);
     let client = app.test_client("main");
     let mut page = client.subscribe("actor/fragile/stopped").await.unwrap();
-    let heard = Arc::new(Mutex::new(None::<Stopped>));
-    app.listen("actor/fragile/stopped", {
-        let heard = heard.clone();
-        move |e| *heard.lock().unwrap() = e.decode().ok()
+    // what Rust listeners hear, as a channel: the listener may run after the page's copy
+    // arrived, so the test waits for it rather than reading a slot
+    let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel::<Option<Stopped>>();
+    app.listen("actor/fragile/stopped", move |e| {
+        let _ = heard_tx.send(e.decode().ok());
     })
     .unwrap();
 
@@ -513,7 +516,7 @@ async fn an_actor_panicking_four_times_in_five_seconds_is_stopped_and_every_call
         "the reason says why, the panic's text stays in the log: {}",
         stopped.reason
     );
-    assert_eq!(heard.lock().unwrap().as_ref(), Some(&stopped));
+    assert_eq!(heard.recv().await.unwrap().as_ref(), Some(&stopped));
     // the hooks ran around each restart, and once at the end
     assert_eq!(
         *events.lock().unwrap(),
@@ -565,6 +568,97 @@ async fn never_stops_at_the_first_panic() {
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::ActorFailed);
     assert_eq!(app.restarts("fragile"), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_factory_actor_follows_the_supervision_it_was_registered_with() {
+    let made = Arc::new(AtomicU32::new(0));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let app = App::builder()
+        .actor_with_supervised(
+            "fragile",
+            {
+                let made = made.clone();
+                move || {
+                    made.fetch_add(1, Ordering::SeqCst);
+                    Fragile {
+                        calls: 0,
+                        events: events.clone(),
+                    }
+                }
+            },
+            Supervision::default().intensity(1, Duration::from_secs(60)),
+        )
+        .capability(Capability::new("all").windows(["main"]).allow(["*"]))
+        .build()
+        .unwrap();
+    let client = app.test_client("main");
+    assert!(explode(&client).await.message().contains("failed"));
+    // restarted once, from the factory: a fresh state
+    assert_eq!(
+        client
+            .invoke::<u32>("fragile", "bump", &args! {})
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(app.restarts("fragile"), Some(1));
+    // the second panic is past its intensity (the default would have restarted it)
+    assert!(explode(&client).await.message().contains("failed"));
+    let e = client
+        .invoke::<u32>("fragile", "bump", &args! {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ActorFailed);
+    assert!(
+        e.message().contains("failed more than 1 times within 60s"),
+        "{}",
+        e.message()
+    );
+    assert_eq!(app.restarts("fragile"), Some(1));
+    // one probe for its methods, the first state, the restart
+    assert_eq!(made.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_actor_follows_the_supervision_it_was_registered_with() {
+    let fragile = Fragile {
+        calls: 0,
+        events: Arc::new(Mutex::new(Vec::new())),
+    };
+    let app = App::builder()
+        .plugin_actor("lenient", fragile.clone())
+        .plugin_actor_supervised("strict", fragile, Supervision::never())
+        .capability(Capability::new("all").windows(["main"]).allow(["*"]))
+        .build()
+        .unwrap();
+    let client = app.test_client("main");
+    for plugin in ["plugin:lenient", "plugin:strict"] {
+        let e = client
+            .invoke::<u32>(plugin, "explode", &args! {})
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::ActorFailed, "{plugin}");
+    }
+    // the default restarts a plugin's actor...
+    assert_eq!(
+        client
+            .invoke::<u32>("plugin:lenient", "bump", &args! {})
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(app.restarts("plugin:lenient"), Some(1));
+    // ...`Supervision::never()` stops it at the first panic
+    let e = client
+        .invoke::<u32>("plugin:strict", "bump", &args! {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ActorFailed);
+    assert!(e.message().contains("is stopped"), "{}", e.message());
+    assert_eq!(app.restarts("plugin:strict"), Some(0));
+    assert!(app.stopped("plugin:strict").is_some());
+    assert!(app.stopped("plugin:lenient").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

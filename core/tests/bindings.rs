@@ -1,4 +1,5 @@
 //! The generated TypeScript: what a frontend developer will read and compile against.
+#![cfg(feature = "bindings")]
 
 use serde::{Deserialize, Serialize};
 use switchboard::bindings::Bindings;

@@ -3,9 +3,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use switchboard::capability::CapabilityError;
 use switchboard::protocol::ErrorCode;
-use switchboard::{args, commands, App, Caller, Capability, Closed, Error, Outbound, State};
+use switchboard::{args, commands, App, Caller, Capability, Closed, Outbound, State};
 
 #[derive(Default)]
 struct Calls(AtomicU32);
@@ -144,6 +143,26 @@ async fn remote_origin_is_allowed_only_what_its_capability_names() {
     assert_eq!(session.grants(), ["cmd:public"]);
 }
 
+#[cfg(not(feature = "toml"))]
+#[test]
+fn a_toml_capability_file_without_the_toml_feature_is_refused_naming_the_feature() {
+    let dir = temp_dir("no-toml");
+    std::fs::write(
+        dir.join("main.toml"),
+        "identifier = \"main\"\nwindows = [\"main\"]\npermissions = [\"cmd:public\"]\n",
+    )
+    .unwrap();
+    let text = App::builder()
+        .capabilities_dir(&dir)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("main.toml") && text.contains("without its `toml` feature"),
+        "{text}"
+    );
+}
+
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("switchboard-caps-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -151,6 +170,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+#[cfg(feature = "toml")]
 #[tokio::test]
 async fn capabilities_load_from_json_and_toml_files() {
     let dir = temp_dir("good");
@@ -190,6 +210,7 @@ async fn capabilities_load_from_json_and_toml_files() {
     assert_eq!(e.code(), ErrorCode::Forbidden);
 }
 
+#[cfg(feature = "toml")]
 #[test]
 fn bad_capability_files_are_refused_with_the_file_and_the_reason() {
     let dir = temp_dir("bad-json");
@@ -201,7 +222,10 @@ fn bad_capability_files_are_refused_with_the_file_and_the_reason() {
     let err = App::builder().capabilities_dir(&dir).build().unwrap_err();
     let text = err.to_string();
     assert!(
-        matches!(err, Error::Capability(CapabilityError::Parse { .. })),
+        matches!(
+            err,
+            switchboard::Error::Capability(switchboard::capability::CapabilityError::Parse { .. })
+        ),
         "{text}"
     );
     assert!(text.contains("broken.json"), "{text}");
@@ -252,6 +276,7 @@ fn bad_capability_files_are_refused_with_the_file_and_the_reason() {
     assert!(text.contains("could not read"), "{text}");
 }
 
+#[cfg(feature = "toml")]
 #[tokio::test]
 async fn listen_and_emit_grants_load_from_files() {
     let dir = temp_dir("events");

@@ -270,6 +270,8 @@ impl Exclusive {
     async fn enter(&mut self) -> u32 {
         assert!(!self.inside, "two calls ran on the actor at once");
         self.inside = true;
+        // the thing under test, not a synchronization: the handler gives way mid-call, so
+        // a second call would run now if the actor let two in at once
         tokio::task::yield_now().await;
         tokio::time::sleep(std::time::Duration::from_micros(50)).await;
         self.inside = false;

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use switchboard::client::CallOptions;
 use switchboard::protocol::{ErrorCode, Frame, Limits, Request, RequestId};
 use switchboard::{args, commands, App, Caller, Capability, Closed, Outbound, State};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 
 /// Sets its flag when dropped: proves a handler future was dropped.
 struct DropFlag(Arc<AtomicBool>);
@@ -20,7 +20,9 @@ impl Drop for DropFlag {
 }
 
 struct Gate {
-    entered: Notify,
+    /// One permit per handler that entered (a `Notify` keeps only one wake-up, so two
+    /// handlers entering before the test waits would look like one).
+    entered: Semaphore,
     release: Semaphore,
     dropped: Arc<AtomicBool>,
 }
@@ -28,17 +30,28 @@ struct Gate {
 impl Default for Gate {
     fn default() -> Self {
         Gate {
-            entered: Notify::new(),
+            entered: Semaphore::new(0),
             release: Semaphore::new(0),
             dropped: Arc::default(),
         }
     }
 }
 
+impl Gate {
+    /// Wait until one more handler has entered.
+    async fn wait_entered(&self) {
+        self.entered
+            .acquire()
+            .await
+            .expect("the gate is never closed")
+            .forget();
+    }
+}
+
 #[switchboard::command]
 async fn wait(gate: State<Gate>) -> u32 {
     let _flag = DropFlag(gate.dropped.clone());
-    gate.entered.notify_one();
+    gate.entered.add_permits(1);
     let _permit = gate.release.acquire().await;
     7
 }
@@ -68,7 +81,7 @@ impl Flaky {
     }
     async fn hold(&mut self) -> u32 {
         let _flag = DropFlag(self.gate.dropped.clone());
-        self.gate.entered.notify_one();
+        self.gate.entered.add_permits(1);
         let _permit = self.gate.release.acquire().await;
         self.calls
     }
@@ -151,7 +164,7 @@ async fn full_mailbox_answers_busy() {
         let c = client.clone();
         async move { c.invoke::<u32>("flaky", "hold", &args! {}).await }
     });
-    gate.entered.notified().await;
+    gate.wait_entered().await;
     // the actor is busy with `first`: at most three more calls can wait (its mailbox of 2,
     // plus the one the actor's task holds while it waits for the actor, once it took it),
     // so of four at least one is answered `busy` while the actor is still held
@@ -195,8 +208,8 @@ async fn too_many_pending_requests_answer_busy() {
             tokio::spawn(async move { c.invoke::<u32>("cmd:wait", "", &args! {}).await })
         })
         .collect();
-    gate.entered.notified().await;
-    gate.entered.notified().await;
+    gate.wait_entered().await;
+    gate.wait_entered().await;
     assert_eq!(client.session().pending(), 2);
     let e = client
         .invoke::<u32>("cmd:wait", "", &args! {})
@@ -228,7 +241,10 @@ async fn deadline_answers_deadline_exceeded_and_drops_the_handler() {
     assert_eq!(client.session().pending(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The clock is paused: it moves only when every task waits, so the deadline passes after
+// the actor's task has taken the call and entered `hold` (on a loaded machine a running
+// clock could expire the call while it is still queued, and it would be skipped).
+#[tokio::test(start_paused = true)]
 async fn deadline_on_an_actor_call_answers_at_once_and_the_handler_finishes() {
     let gate = Arc::new(Gate::default());
     let app = app(gate.clone(), 16, 64);
@@ -242,6 +258,7 @@ async fn deadline_on_an_actor_call_answers_at_once_and_the_handler_finishes() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::DeadlineExceeded);
+    gate.wait_entered().await;
     // a started `&mut self` handler runs to completion (core::actor docs): still running
     assert!(!gate.dropped.load(Ordering::SeqCst));
     let next = tokio::spawn({
@@ -270,7 +287,7 @@ async fn cancel_drops_the_handler_and_answers_cancelled() {
                 .await
         }
     });
-    gate.entered.notified().await;
+    gate.wait_entered().await;
     client.cancel(id).await.unwrap();
     let e = call.await.unwrap().unwrap_err();
     assert_eq!(e.code(), ErrorCode::Cancelled);
@@ -294,18 +311,24 @@ async fn closing_the_window_drops_pending_calls_and_subscriptions() {
         let c = client.clone();
         async move { c.invoke::<u32>("cmd:wait", "", &args! {}).await }
     });
-    gate.entered.notified().await;
+    gate.wait_entered().await;
     client.close();
     let e = call.await.unwrap().unwrap_err();
     assert_eq!(e.code(), ErrorCode::WindowClosed);
+    assert_eq!(e.message(), "window `main` is closed");
     assert!(gate.dropped.load(Ordering::SeqCst));
     assert_eq!(app.subscription_count(), 0);
     assert_eq!(app.session_count(), 0);
+    // one wording whichever path answers: a call made after the close, a subscription
     let e = client
         .invoke::<u32>("cmd:wait", "", &args! {})
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::WindowClosed);
+    assert_eq!(e.message(), "window `main` is closed");
+    let e = client.subscribe("news").await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::WindowClosed);
+    assert_eq!(e.message(), "window `main` is closed");
 }
 
 #[tokio::test]
@@ -422,7 +445,7 @@ async fn duplicate_pending_id_is_a_protocol_violation() {
         let c = client.clone();
         async move { c.send_raw(request(5, "cmd:wait")).await }
     });
-    gate.entered.notified().await;
+    gate.wait_entered().await;
     match decode(client.send_raw(request(5, "cmd:wait")).await.unwrap()) {
         Frame::Response(r) => assert_eq!(r.result.unwrap_err().code, ErrorCode::ProtocolViolation),
         other => panic!("{other:?}"),
@@ -442,7 +465,7 @@ async fn a_flood_of_calls_to_a_slow_actor_is_bounded() {
         let c = client.clone();
         async move { c.invoke::<u32>("flaky", "hold", &args! {}).await }
     });
-    gate.entered.notified().await;
+    gate.wait_entered().await;
     let (busy_tx, mut busy) = tokio::sync::mpsc::unbounded_channel();
     let flood = (0..1000).map(|_| {
         let c = client.clone();
@@ -482,7 +505,7 @@ async fn calls_cancelled_while_queued_never_run() {
         let c = client.clone();
         async move { c.invoke::<u32>("flaky", "hold", &args! {}).await }
     });
-    gate.entered.notified().await;
+    gate.wait_entered().await;
     let options = CallOptions {
         deadline: Some(Duration::from_millis(10)),
         ..CallOptions::default()

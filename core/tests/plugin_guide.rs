@@ -183,6 +183,7 @@ async fn a_read_only_window_cannot_write() {
     assert!(denied.to_string().contains("plugin:kv.set"), "{denied}");
 }
 
+#[cfg(feature = "bindings")]
 #[test]
 fn the_plugin_appears_under_plugins_in_the_bindings() {
     let app = app(store_file("bindings.json"));

@@ -2,7 +2,6 @@
 //! scopes checked before the plugin's code runs, permissions listed, events typed.
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use switchboard::permission::{PermissionDef, PluginPermissions};
 use switchboard::protocol::ErrorCode;
 use switchboard::scope::{CallerScope, ScopeError, ScopeSchema};
-use switchboard::{args, App, AppBuilder, Call, Capability, Error, Grant, Plugin, Type};
+use switchboard::{args, App, AppBuilder, Call, Capability, Grant, Plugin, Type};
 
 /// Every test gives up after this long instead of hanging.
 async fn within<T>(work: impl Future<Output = T>) -> T {
@@ -190,7 +189,8 @@ impl Plugin for LibraryPlugin {
     }
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+#[cfg(feature = "toml")]
+fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "switchboard-plugin-kit-{}-{name}",
         std::process::id()
@@ -341,6 +341,7 @@ async fn deny_entries_win_and_builtin_scopes_come_with_their_permission() {
     .await
 }
 
+#[cfg(feature = "toml")]
 #[tokio::test]
 async fn scopes_and_names_load_from_json_and_toml_files() {
     within(async {
@@ -386,6 +387,7 @@ async fn scopes_and_names_load_from_json_and_toml_files() {
     .await
 }
 
+#[cfg(feature = "toml")]
 #[test]
 fn an_unknown_permission_in_a_capability_file_fails_the_build_naming_the_file() {
     for (file, text) in [
@@ -409,7 +411,9 @@ fn an_unknown_permission_in_a_capability_file_fails_the_build_naming_the_file() 
         assert!(
             matches!(
                 err,
-                Error::Capability(switchboard::capability::CapabilityError::UnknownPermission { .. })
+                switchboard::Error::Capability(
+                    switchboard::capability::CapabilityError::UnknownPermission { .. }
+                )
             ),
             "{text}"
         );
@@ -467,6 +471,7 @@ fn an_unknown_permission_in_a_capability_file_fails_the_build_naming_the_file() 
     assert!(text.contains("not to a pattern"), "{text}");
 }
 
+#[cfg(feature = "toml")]
 #[test]
 fn every_permission_of_every_plugin_is_listed() {
     struct Other;
@@ -571,6 +576,7 @@ fn a_permission_naming_a_missing_method_or_permission_fails_the_build() {
     assert!(text.contains("declares no scope"), "{text}");
 }
 
+#[cfg(feature = "bindings")]
 #[test]
 fn a_plugins_events_are_typed_in_the_bindings_without_the_app_declaring_them() {
     let app = App::builder().plugin(LibraryPlugin::new()).build().unwrap();

@@ -192,6 +192,15 @@ impl Feed {
     }
 }
 
+/// An outbound that hands every pushed frame to the test.
+struct Pushed(tokio::sync::mpsc::UnboundedSender<bytes::Bytes>);
+
+impl switchboard::Outbound for Pushed {
+    fn send(&self, frame: bytes::Bytes) -> Result<(), switchboard::Closed> {
+        self.0.send(frame).map_err(|_| switchboard::Closed)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_actor_can_stream_and_a_deadline_ends_the_stream() {
     let app = App::builder()
@@ -199,27 +208,42 @@ async fn an_actor_can_stream_and_a_deadline_ends_the_stream() {
         .capability(Capability::new("main").windows(["main"]).allow(["feed.*"]))
         .build()
         .unwrap();
-    let client = app.test_client("main");
-    let id = client.next_id();
-    let frame = switchboard::protocol::Frame::Request(switchboard::protocol::Request {
-        id: switchboard::protocol::RequestId::new(id).unwrap(),
+    use switchboard::protocol::{Frame, Hello, Limits, Request, RequestId};
+    // a page's session whose pushed frames the test reads: the end is the signal
+    let (tx, mut pushed) = tokio::sync::mpsc::unbounded_channel();
+    let session = app.session(
+        switchboard::Caller::new("main", "app://localhost"),
+        Arc::new(Pushed(tx)),
+    );
+    let hello = Frame::Hello(Hello {
+        versions: vec![1],
+        client: "test".into(),
+        name: "deadline".into(),
+    });
+    assert!(session.handle(hello.encode().into()).await.is_some());
+    let frame = Frame::Request(Request {
+        id: RequestId::new(1).unwrap(),
         to: "feed".parse().unwrap(),
         method: "forever".into(),
         payload: bytes::Bytes::new(),
         deadline_ms: Some(50),
         credit: Some(1_000_000),
     });
-    assert!(client
-        .send_raw(frame.encode().into())
-        .await
-        .unwrap()
-        .is_none());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        client.session().pending(),
-        0,
-        "the stream outlived its deadline"
-    );
+    assert!(session.handle(frame.encode().into()).await.is_none());
+    let end = loop {
+        let bytes = pushed
+            .recv()
+            .await
+            .expect("the stream ended without an end");
+        match Frame::decode(&bytes, &Limits::default()).unwrap() {
+            Frame::StreamItem(_) => continue,
+            Frame::StreamEnd(end) => break end,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(end.error.map(|e| e.code), Some(ErrorCode::DeadlineExceeded));
+    assert_eq!(session.pending(), 0, "the stream outlived its deadline");
+    let client = app.test_client("main");
     let mut s = client
         .stream::<u64>("feed", "forever", &args! {}, 3)
         .await

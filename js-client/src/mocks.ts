@@ -75,6 +75,12 @@ export interface MockTransport extends MemoryTransport {
   readonly emitted: readonly { topic: string; value: unknown }[];
   /** The most stream items ever in flight (sent, not yet credited back) for any stream. */
   readonly maxInFlight: number;
+  /**
+   * Resolves with the first frame the client sent that matches `pred`, waiting for it if
+   * none has come yet: a test waits on the frame it expects (`cancel`, `unsubscribe`, ...)
+   * instead of sleeping. The fake host has handled the frame when this resolves.
+   */
+  next(pred: (frame: Frame) => boolean): Promise<Frame>;
 }
 
 interface StreamState {
@@ -107,6 +113,7 @@ function isStreamReply(v: unknown): v is Iterable<unknown> | AsyncIterable<unkno
 export function mockTransport(handler: MockHandler, opts: MockOptions = {}): MockTransport {
   const calls: MockRequest[] = [];
   const frames: Frame[] = [];
+  const waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   const topics = new Set<string>();
   const emitted: { topic: string; value: unknown }[] = [];
   const running = new Map<number, AbortController>();
@@ -151,6 +158,13 @@ export function mockTransport(handler: MockHandler, opts: MockOptions = {}): Moc
       return out({ k: "error", ...toWireError(e) });
     }
     frames.push(frame);
+    for (const w of [...waiters]) {
+      if (w.pred(frame)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        // resolved after this synchronous step: the frame is handled when the waiter runs
+        w.resolve(frame);
+      }
+    }
     switch (frame.k) {
       case "hello": {
         const common = frame.versions.filter((v) => hostVersions.includes(v));
@@ -256,6 +270,11 @@ export function mockTransport(handler: MockHandler, opts: MockOptions = {}): Moc
     },
     get maxInFlight(): number {
       return maxInFlight;
+    },
+    next(pred: (frame: Frame) => boolean): Promise<Frame> {
+      const found = frames.find(pred);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise<Frame>((resolve) => waiters.push({ pred, resolve }));
     },
   });
 }

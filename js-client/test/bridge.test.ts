@@ -13,7 +13,7 @@ import {
   toBase64,
   type Frame,
 } from "../src/index.js";
-import { WELCOME, sleep } from "./helpers.js";
+import { WELCOME, collector, deferred, sleep } from "./helpers.js";
 
 interface Call {
   url: string;
@@ -106,13 +106,13 @@ describe("bridge transport over fetch", () => {
       f.k === "hello" ? (WELCOME as Frame) : f.k === "subscribe" ? { v: 1, k: "response", id: f.id, ok: new Uint8Array() } : null,
     );
     const client = await connect(bridgeTransport({ base: "sb://x", fetch: bridge.fetch, global: {} }));
-    const seen: number[] = [];
-    await client.listen<number>("tick", (n) => seen.push(n));
+    const ticks = collector<number>();
+    await client.listen<number>("tick", ticks.listener);
     for (let i = 0; i < 5; i++) bridge.push({ k: "event", topic: "tick", payload: encodePayload(i) });
-    await sleep(20);
+    await ticks.until(5);
     bridge.push({ k: "event", topic: "tick", payload: encodePayload(5) });
-    await sleep(20);
-    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    await ticks.until(6);
+    expect(ticks.seen).toEqual([0, 1, 2, 3, 4, 5]);
     const polls = bridge.calls.filter((c) => c.url === "sb://x/poll");
     expect(polls.length).toBeGreaterThanOrEqual(2);
     expect(polls.length).toBeLessThanOrEqual(4);
@@ -122,32 +122,40 @@ describe("bridge transport over fetch", () => {
 
   test("a_failing_poll_backs_off_instead_of_spinning", async () => {
     let polls = 0;
+    const retried = deferred();
     const fetchFn = (async (input: RequestInfo | URL) => {
       const url = String(input);
       if (url.endsWith("/poll")) {
         polls += 1;
+        if (polls === 2) retried.resolve();
         return new Response(null, { status: 500 });
       }
       return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
     }) as typeof fetch;
     const client = await connect(bridgeTransport({ base: "sb://x", fetch: fetchFn, global: {} }));
+    await retried.promise; // a failed poll is retried
+    // The window under test: 100 + 200 ms of further backoff fit in 400 ms, so a handful of
+    // polls, not thousands (a loaded machine only makes fewer).
     await sleep(400);
     client.close();
-    // 50 + 100 + 200 ms of backoff fit in 400 ms: a handful of polls, not thousands.
     expect(polls).toBeGreaterThanOrEqual(2);
     expect(polls).toBeLessThanOrEqual(6);
   });
 
   test("a_closed_window_410_stops_polling", async () => {
     let polls = 0;
+    const polled = deferred();
     const fetchFn = (async (input: RequestInfo | URL) => {
       if (String(input).endsWith("/poll")) {
         polls += 1;
+        polled.resolve();
         return new Response(null, { status: 410 });
       }
       return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
     }) as typeof fetch;
     const client = await connect(bridgeTransport({ base: "sb://x", fetch: fetchFn, global: {} }));
+    await polled.promise;
+    // the window under test: no second poll comes (the first backoff would be 50 ms)
     await sleep(200);
     client.close();
     expect(polls).toBe(1);
@@ -155,38 +163,45 @@ describe("bridge transport over fetch", () => {
 
   test("a_poll_refused_with_a_lone_error_frame_backs_off", async () => {
     let polls = 0;
-    const errors: unknown[] = [];
+    const errors = collector<unknown>();
     const fetchFn = (async (input: RequestInfo | URL) => {
       if (String(input).endsWith("/poll")) {
         polls += 1;
-        if (polls === 1) await sleep(30); // after the handshake, the window goes away
+        if (polls === 1) await sleep(30); // the scenario: after the handshake, the window goes away
         const refusal = encodeFrame({ k: "error", code: "window_closed", message: "this window is closed" });
         return new Response(refusal as Uint8Array<ArrayBuffer>, { status: 200 });
       }
       return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
     }) as typeof fetch;
     const client = await connect(bridgeTransport({ base: "sb://x", fetch: fetchFn, global: {} }), {
-      onError: (e) => errors.push(e),
+      onError: errors.listener,
     });
+    await errors.until(1); // the refusal was reported
+    // the window under test: the refusals that follow back off
     await sleep(400);
     client.close();
     expect(polls).toBeLessThanOrEqual(6);
-    expect(errors.length).toBe(polls);
-    expect(errors[0]).toMatchObject({ code: "window_closed" });
+    expect(errors.seen.length).toBe(polls);
+    expect(errors.seen[0]).toMatchObject({ code: "window_closed" });
   });
 
   test("instant_empty_polls_back_off_too", async () => {
     let polls = 0;
+    const polled = deferred();
     const fetchFn = (async (input: RequestInfo | URL) => {
       if (String(input).endsWith("/poll")) {
         polls += 1;
+        polled.resolve();
         return new Response(null, { status: 204 });
       }
       return new Response(encodeFrame(WELCOME) as Uint8Array<ArrayBuffer>, { status: 200 });
     }) as typeof fetch;
     const client = await connect(bridgeTransport({ base: "sb://x", fetch: fetchFn, global: {} }));
+    await polled.promise;
+    // the window under test: empty answers back off like failures
     await sleep(400);
     client.close();
+    expect(polls).toBeGreaterThanOrEqual(1);
     expect(polls).toBeLessThanOrEqual(6);
   });
 });

@@ -11,7 +11,7 @@ import {
   type Frame,
 } from "../src/index.js";
 import { mockTransport } from "../src/mocks.js";
-import { WELCOME, scriptedHost, sleep } from "./helpers.js";
+import { WELCOME, collector, deferred, delivered, scriptedHost, sleep } from "./helpers.js";
 
 async function rejection(p: Promise<unknown>): Promise<SwitchboardError> {
   try {
@@ -116,18 +116,20 @@ describe("invoke", () => {
 
   test("abort_sends_cancel_and_rejects_with_cancelled", async () => {
     let handlerSignal: AbortSignal | undefined;
+    const handling = deferred();
     const host = mockTransport(({ signal }) => {
       handlerSignal = signal;
+      handling.resolve();
       return new Promise(() => undefined);
     });
     const client = await connect(host);
     const ac = new AbortController();
     const call = client.invoke("cmd:slow", {}, { signal: ac.signal });
-    await sleep(10);
+    await handling.promise; // the host is running the call
     ac.abort();
     const e = await rejection(call);
     expect(e.code).toBe("cancelled");
-    await sleep(10);
+    await host.next((f) => f.k === "cancel");
     const request = host.frames.find((f) => f.k === "request");
     const cancel = host.frames.find((f) => f.k === "cancel");
     expect(cancel).toEqual({ v: 1, k: "cancel", id: (request as { id: number }).id });
@@ -190,7 +192,7 @@ describe("invoke", () => {
     const host = mockTransport(() => new Promise(() => undefined));
     const client = await connect(host);
     const call = client.invoke("cmd:slow");
-    await sleep(5);
+    await host.next((f) => f.k === "request"); // the call is pending at the host
     client.close();
     expect((await rejection(call)).code).toBe("cancelled");
     expect(host.closed).toBe(true);
@@ -201,24 +203,24 @@ describe("events", () => {
   test("events_arrive_in_publisher_order", async () => {
     const host = mockTransport(() => null);
     const client = await connect(host);
-    const seen: number[] = [];
-    const unlisten = await client.listen<number>("tick", (n) => seen.push(n));
+    const ticks = collector<number>();
+    const unlisten = await client.listen<number>("tick", ticks.listener);
     for (let i = 0; i < 100; i++) host.emit("tick", i);
-    await sleep(10);
-    expect(seen).toEqual([...Array(100).keys()]);
+    await ticks.until(100);
+    expect(ticks.seen).toEqual([...Array(100).keys()]);
     await unlisten();
   });
 
   test("a_batch_push_is_unpacked_in_order", async () => {
     const host = scriptedHost((f) => (f.k === "subscribe" ? { k: "response", id: f.id, ok: new Uint8Array() } : null));
     const client = await connect(host.transport);
-    const seen: unknown[] = [];
-    await client.listen("t", (v, meta) => seen.push([v, meta.from]));
+    const heard = collector<unknown>();
+    await client.listen("t", (v, meta) => heard.listener([v, meta.from]));
     host.transport.push(
       encodeBatch([1, 2, 3].map((n) => encodeFrame({ k: "event", topic: "t", payload: encodePayload(n), from: "counter" }))),
     );
-    await sleep(5);
-    expect(seen).toEqual([
+    await heard.until(3);
+    expect(heard.seen).toEqual([
       [1, "counter"],
       [2, "counter"],
       [3, "counter"],
@@ -229,15 +231,15 @@ describe("events", () => {
     const host = mockTransport(() => null);
     const client = await connect(host);
     const a: number[] = [];
-    const b: number[] = [];
+    const b = collector<number>();
     const stopA = await client.listen<number>("x", (n) => a.push(n));
-    const stopB = await client.listen<number>("x", (n) => b.push(n));
+    const stopB = await client.listen<number>("x", b.listener);
     expect(host.frames.filter((f) => f.k === "subscribe")).toHaveLength(1);
     host.emit("x", 1);
-    await sleep(5);
+    await b.until(1);
     await stopA();
     host.emit("x", 2);
-    await sleep(5);
+    await b.until(2);
     expect(host.frames.filter((f) => f.k === "unsubscribe")).toHaveLength(0);
     await stopB();
     await stopB(); // twice is harmless
@@ -245,10 +247,11 @@ describe("events", () => {
     expect(host.topics.size).toBe(0);
     expect(client.listenedTopics).toBe(0);
     expect(client.pendingCount).toBe(0);
-    host.emit("x", 3);
-    await sleep(5);
+    // pushed past the mock's own topic filter: the client itself must drop it
+    host.push(encodeFrame({ k: "event", topic: "x", payload: encodePayload(3) }));
+    await delivered(host);
     expect(a).toEqual([1]);
-    expect(b).toEqual([1, 2]);
+    expect(b.seen).toEqual([1, 2]);
   });
 
   test("once_fires_once_and_unsubscribes", async () => {
@@ -258,7 +261,8 @@ describe("events", () => {
     await client.once<string>("ready", (v) => seen.push(v));
     host.emit("ready", "a");
     host.emit("ready", "b");
-    await sleep(10);
+    await host.next((f) => f.k === "unsubscribe");
+    await delivered(host); // "b" too has reached the client
     expect(seen).toEqual(["a"]);
     expect(host.topics.size).toBe(0);
     expect(client.listenedTopics).toBe(0);
@@ -269,7 +273,7 @@ describe("events", () => {
     const host = scriptedHost(async (f, h) => {
       if (f.k === "subscribe") {
         h.push({ k: "event", topic: f.topic, payload: encodePayload("early") });
-        await sleep(5);
+        await delivered(h.transport); // the event has reached the client: now answer
         return { k: "response", id: f.id, ok: new Uint8Array() };
       }
       if (f.k === "unsubscribe") return { k: "response", id: f.id, ok: new Uint8Array() };
@@ -280,7 +284,7 @@ describe("events", () => {
     await client.once("t", (v) => seen.push(v));
     await host.next((f) => f.k === "unsubscribe");
     expect(seen).toEqual(["early"]);
-    await sleep(5);
+    // the client forgets the topic before it sends `unsubscribe`
     expect(client.listenedTopics).toBe(0);
   });
 
@@ -295,12 +299,12 @@ describe("events", () => {
   test("emit_reaches_the_host_and_own_listeners", async () => {
     const host = mockTransport(() => null);
     const client = await connect(host);
-    const seen: unknown[] = [];
-    await client.listen("chat", (v) => seen.push(v));
+    const chat = collector<unknown>();
+    await client.listen("chat", chat.listener);
     await client.emit("chat", { text: "hi" });
-    await sleep(5);
+    await chat.until(1);
     expect(host.emitted).toEqual([{ topic: "chat", value: { text: "hi" } }]);
-    expect(seen).toEqual([{ text: "hi" }]);
+    expect(chat.seen).toEqual([{ text: "hi" }]);
   });
 
   test("emit_on_a_host_topic_or_without_emit_grant_is_refused", async () => {
@@ -318,14 +322,14 @@ describe("events", () => {
     const errors: unknown[] = [];
     const host = mockTransport(() => null);
     const client = await connect(host, { onError: (e) => errors.push(e) });
-    const seen: number[] = [];
+    const heard = collector<number>();
     await client.listen<number>("t", () => {
       throw new Error("boom");
     });
-    await client.listen<number>("t", (n) => seen.push(n));
+    await client.listen<number>("t", heard.listener);
     host.emit("t", 1);
-    await sleep(5);
-    expect(seen).toEqual([1]);
+    await heard.until(1);
+    expect(heard.seen).toEqual([1]);
     expect(errors).toHaveLength(1);
   });
 });
@@ -380,7 +384,7 @@ describe("streams", () => {
     const got: number[] = [];
     for await (const n of client.stream<number>("src.items", {}, { credit })) {
       got.push(n);
-      await sleep(1);
+      await sleep(1); // the scenario: a consumer slower than its producer
       consumed += 1; // done with it: the next pull gives its credit back
     }
     expect(got).toEqual([...Array(total).keys()]);
@@ -398,7 +402,7 @@ describe("streams", () => {
       got.push(n);
       if (n === 20) break;
     }
-    await sleep(10);
+    await host.next((f) => f.k === "cancel");
     expect(got).toHaveLength(21);
     const req = host.frames.find((f) => f.k === "request") as { id: number };
     expect(host.frames.some((f) => f.k === "cancel" && f.id === req.id)).toBe(true);
@@ -429,6 +433,8 @@ describe("streams", () => {
   test("an_end_that_overtakes_its_items_waits_for_them", async () => {
     const host = scriptedHost((f, h) => {
       if (f.k !== "request") return null;
+      // the scenario: items pushed a little after the direct answer (the test waits on its
+      // stream, not on this delay)
       setTimeout(() => {
         for (let seq = 0; seq < 3; seq++) h.push({ k: "stream_item", id: f.id, seq, payload: encodePayload(seq) });
       }, 10);
@@ -448,7 +454,8 @@ describe("streams", () => {
     });
     const client = await connect(host.transport);
     const s = client.stream<number>("x.y", {}, { credit: 2 });
-    await sleep(10);
+    // the third item breaks the credit: the client cancels the stream
+    await host.next((f) => f.k === "cancel");
     const got: number[] = [];
     const e = await rejection(
       (async () => {
@@ -475,7 +482,7 @@ describe("streams", () => {
   test("abort_cancels_a_stream", async () => {
     const host = mockTransport(async function* () {
       for (let i = 0; ; i++) {
-        await sleep(1);
+        await sleep(1); // the scenario: a producer that paces itself
         yield i;
       }
     });
@@ -491,7 +498,7 @@ describe("streams", () => {
       })(),
     );
     expect(e.code).toBe("cancelled");
-    await sleep(5);
+    await host.next((f) => f.k === "cancel");
     expect(host.frames.some((f) => f.k === "cancel")).toBe(true);
   });
 });

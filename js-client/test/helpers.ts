@@ -6,10 +6,65 @@ import {
   type OutgoingFrame,
   decodeFrame,
   encodeFrame,
+  encodePayload,
   memoryTransport,
 } from "../src/index.js";
 
+/**
+ * For a test's scenario only (a slow consumer, a backoff window, a host that answers
+ * late): never to wait for something to happen. Wait on a signal for that (`collector`,
+ * `delivered`, a host's `next`, a `deferred`).
+ */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A promise and its resolve, to signal "it happened" from a callback. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** A listener that records what it hears; `until(n)` resolves once it heard `n` values. */
+export function collector<T>(): { seen: T[]; listener: (value: T) => void; until(n: number): Promise<void> } {
+  const seen: T[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  return {
+    seen,
+    listener(value: T) {
+      seen.push(value);
+      for (const w of [...waiters]) {
+        if (seen.length >= w.n) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    },
+    until(n: number) {
+      if (seen.length >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+  };
+}
+
+/**
+ * Resolves once every frame pushed to the client through `transport` so far has been
+ * delivered: pushes a frame nobody listens to and waits for its turn. Pushes keep their
+ * order, and the client's receiver (added at `connect`) has each frame before this one.
+ */
+export function delivered(transport: MemoryTransport): Promise<void> {
+  const marker = encodeFrame({ k: "event", topic: "test/delivered", payload: encodePayload(null) });
+  return new Promise((resolve) => {
+    const stop = transport.onPush((bytes) => {
+      if (bytes === marker) {
+        stop();
+        resolve();
+      }
+    });
+    transport.push(marker);
+  });
+}
 
 export const WELCOME: OutgoingFrame = {
   k: "welcome",

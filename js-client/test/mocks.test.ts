@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 
 import { SwitchboardError, emit, invoke, listen, resetDefaultClient, stream } from "../src/index.js";
 import { mockDefaultClient } from "../src/mocks.js";
-import { sleep } from "./helpers.js";
+import { collector } from "./helpers.js";
 
 describe("mocks for frontend unit tests", () => {
   test("the_default_functions_talk_to_a_mocked_host", async () => {
@@ -16,12 +16,12 @@ describe("mocks for frontend unit tests", () => {
     expect(await invoke("counter.get")).toBe(41);
     await expect(invoke("nope.x")).rejects.toMatchObject({ code: "unknown_target" });
 
-    const seen: unknown[] = [];
-    const unlisten = await listen("news", (v) => seen.push(v));
+    const news = collector<unknown>();
+    const unlisten = await listen("news", news.listener);
     host.emit("news", { title: "hi" });
     await emit("news", { title: "mine" });
-    await sleep(5);
-    expect(seen).toEqual([{ title: "hi" }, { title: "mine" }]);
+    await news.until(2);
+    expect(news.seen).toEqual([{ title: "hi" }, { title: "mine" }]);
     await unlisten();
 
     const rows: number[] = [];

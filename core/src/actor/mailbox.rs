@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Instant;
 
 use futures::FutureExt;
-use switchboard_protocol::{Address, ErrorCode, WireError};
+use switchboard_protocol::{Address, WireError};
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
@@ -16,7 +16,7 @@ use super::supervision::{Decision, Intensity, Supervision};
 use super::{Actor, Context, StopReason, Stopped};
 use crate::app::{AppHandle, AppInner};
 use crate::call::Call;
-use crate::error::{actor_failed, panic_message, wire};
+use crate::error::{panic_message, BusError};
 use crate::reply::Reply;
 
 /// Makes an actor's state: at start, and again after each restart.
@@ -61,10 +61,12 @@ impl ReplyHandle {
 impl Drop for ReplyHandle {
     fn drop(&mut self) {
         if let Some(tx) = self.tx.take() {
-            let _ = tx.send(Reply::Value(Err(actor_failed(format!(
-                "actor `{}` stopped before answering",
-                self.target
-            )))));
+            let _ = tx.send(Reply::error(
+                BusError::StoppedBeforeAnswering {
+                    address: self.target.clone(),
+                }
+                .into(),
+            ));
         }
     }
 }
@@ -79,7 +81,7 @@ struct Envelope {
 struct Shared {
     restarts: AtomicU64,
     /// Set once, when the supervisor gives up: why.
-    stopped: OnceLock<String>,
+    stopped: OnceLock<BusError>,
 }
 
 type Start = Box<dyn FnOnce(Weak<AppInner>) + Send>;
@@ -143,10 +145,7 @@ impl Mailbox {
     }
 
     fn stopped_error(&self) -> Option<WireError> {
-        self.shared
-            .stopped
-            .get()
-            .map(|reason| actor_failed(reason.clone()))
+        self.shared.stopped.get().cloned().map(WireError::from)
     }
 
     /// Post a call to the mailbox (`busy` when it is full; `actor_failed` once the actor
@@ -161,25 +160,28 @@ impl Mailbox {
         match self.tx.try_send(Envelope { call, reply }) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
-                return Reply::error(wire(
-                    ErrorCode::Busy,
-                    format!(
-                        "the mailbox of `{}` is full ({} calls queued)",
-                        self.address, self.capacity
-                    ),
-                ))
+                let full = BusError::MailboxFull {
+                    address: self.address.clone(),
+                    capacity: self.capacity,
+                };
+                return Reply::error(full.into());
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {
                 return Reply::error(self.stopped_error().unwrap_or_else(|| {
-                    actor_failed(format!("actor `{}` is stopped", self.address))
+                    BusError::ActorStopped {
+                        address: self.address.clone(),
+                    }
+                    .into()
                 }))
             }
         }
         answer.await.unwrap_or_else(|_| {
-            Reply::error(actor_failed(format!(
-                "actor `{}` stopped before answering",
-                self.address
-            )))
+            Reply::error(
+                BusError::StoppedBeforeAnswering {
+                    address: self.address.clone(),
+                }
+                .into(),
+            )
         })
     }
 
@@ -188,8 +190,8 @@ impl Mailbox {
     }
 
     /// Why the actor was stopped, if it was.
-    pub(crate) fn stopped(&self) -> Option<&str> {
-        self.shared.stopped.get().map(String::as_str)
+    pub(crate) fn stopped(&self) -> Option<&BusError> {
+        self.shared.stopped.get()
     }
 }
 
@@ -264,10 +266,12 @@ impl Task {
                 Ran::Panicked(message) => {
                     tracing::warn!(address = %self.address, %message, "actor panicked");
                     // the panic's text goes to the log only, never to the page
-                    reply.fail(actor_failed(format!(
-                        "actor `{}` failed; the app's log has the details",
-                        self.address
-                    )));
+                    reply.fail(
+                        BusError::Panicked {
+                            target: self.address.clone(),
+                        }
+                        .into(),
+                    );
                     let state = state.unwrap_or_else(|| (self.factory)());
                     match self.failed(state, &message).await {
                         Some(()) => fresh = true,
@@ -282,17 +286,14 @@ impl Task {
     /// (`Some`, after the backoff) or stop for good (`None`: every queued call answered).
     async fn failed(&mut self, mut state: Box<dyn Actor>, message: &str) -> Option<()> {
         let decision = self.intensity.failed(Instant::now());
-        let reason = match decision {
-            Decision::Restart(_) => StopReason::Restart {
+        let gave_up = matches!(decision, Decision::Stop).then(|| self.give_up(message));
+        let reason = match &gave_up {
+            None => StopReason::Restart {
                 panic: message.to_owned(),
             },
-            Decision::Stop => StopReason::Failed {
-                reason: self.give_up_reason(message),
+            Some(error) => StopReason::Failed {
+                reason: error.to_string(),
             },
-        };
-        let stop_reason = match &reason {
-            StopReason::Failed { reason } => Some(reason.clone()),
-            _ => None,
         };
         let cx = self.context(Some(reason));
         if let Err(panic) = AssertUnwindSafe(state.stopping(&cx)).catch_unwind().await {
@@ -309,7 +310,9 @@ impl Task {
                 Some(())
             }
             Decision::Stop => {
-                self.stop(stop_reason.unwrap_or_default());
+                self.stop(gave_up.unwrap_or(BusError::ActorStopped {
+                    address: self.address.clone(),
+                }));
                 None
             }
         }
@@ -317,25 +320,25 @@ impl Task {
 
     /// Why the actor stopped, as callers and `actor/<name>/stopped` listeners read it: the
     /// panic's text (which may hold anything) is logged, not repeated here.
-    fn give_up_reason(&self, message: &str) -> String {
+    fn give_up(&self, message: &str) -> BusError {
         let strategy = self.intensity.strategy();
         tracing::warn!(address = %self.address, last = %message, "actor gives up");
-        format!(
-            "actor `{}` is stopped: it failed more than {} times within {:?}; the app's log has the details",
-            self.address,
-            strategy.max_restarts(),
-            strategy.within()
-        )
+        BusError::ActorGaveUp {
+            address: self.address.clone(),
+            max_restarts: strategy.max_restarts(),
+            within: strategy.within(),
+        }
     }
 
     /// Stop for good: refuse new calls, answer the queued ones, say so on the bus.
-    fn stop(&mut self, reason: String) {
-        tracing::warn!(address = %self.address, %reason, "actor stopped");
-        let _ = self.shared.stopped.set(reason.clone());
+    fn stop(&mut self, error: BusError) {
+        tracing::warn!(address = %self.address, reason = %error, "actor stopped");
+        let _ = self.shared.stopped.set(error.clone());
         self.rx.close();
         while let Ok(Envelope { reply, .. }) = self.rx.try_recv() {
-            reply.fail(actor_failed(reason.clone()));
+            reply.fail(error.clone().into());
         }
+        let reason = error.to_string();
         if let Some(inner) = self.app.upgrade() {
             let app = AppHandle { inner };
             let event = Stopped {

@@ -23,7 +23,9 @@
 //! Handlers run under `catch_unwind`. A panic answers its caller `actor_failed`, runs the
 //! `stopping` hook on the old state and restarts the actor from its factory (then runs
 //! `started`), within the actor's [`Supervision`] (default: 3 restarts within 5 s, no
-//! backoff). Past the limit the actor is stopped: every queued and later call is answered
+//! backoff). Every registration can choose its own: `actor_supervised`,
+//! `actor_with_supervised` (a factory) and `plugin_actor_supervised` take the strategy that
+//! `actor`, `actor_with` and `plugin_actor` leave at the default. Past the limit the actor is stopped: every queued and later call is answered
 //! `actor_failed` at once with the reason, and [`Stopped`] is published on
 //! `actor/<address>/stopped`. Every queued call carries a reply handle that answers
 //! `actor_failed` if it is dropped unanswered, so a stopped actor never leaves a caller
@@ -64,7 +66,7 @@ mod supervision;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
-use switchboard_protocol::Address;
+use switchboard_protocol::{Address, Name};
 
 use crate::app::AppHandle;
 use crate::call::Call;
@@ -254,7 +256,7 @@ impl ActorRef {
     }
 
     /// Why the actor was stopped for good, if it was.
-    pub(crate) fn stopped(&self) -> Option<&str> {
+    pub(crate) fn stopped(&self) -> Option<&crate::BusError> {
         match &self.backend {
             Backend::Native(mailbox) => mailbox.stopped(),
             #[cfg(feature = "actix")]
@@ -267,10 +269,11 @@ impl ActorRef {
     }
 }
 
+/// Every native registration takes a [`Supervision`]: `actor`, `actor_with` and
+/// `plugin_actor` use [`Supervision::default`], their `_supervised` forms take one.
 impl crate::AppBuilder {
-    /// Register an actor at `name` with its own supervision strategy (the other
-    /// registrations use [`Supervision::default`]). After a panic it restarts from a clone
-    /// of `actor`, within the strategy's limits.
+    /// Register an actor at `name` with its own supervision strategy. After a panic it
+    /// restarts from a clone of `actor`, within the strategy's limits.
     ///
     /// ```
     /// use std::time::Duration;
@@ -300,18 +303,92 @@ impl crate::AppBuilder {
         supervision: Supervision,
     ) -> Self {
         let methods = actor.methods();
-        let address = switchboard_protocol::Name::new(name)
+        let address = Name::new(name)
             .map(Address::Actor)
-            .map_err(|e| crate::Error::bad_name(name, e));
-        self.route_with(address, move |address, capacity| {
-            let factory: Factory = Box::new(move || Box::new(actor.clone()));
-            crate::app::Route::Actor(std::sync::Arc::new(ActorRef::supervised(
-                address,
-                factory,
-                capacity,
-                methods,
-                supervision,
-            )))
-        })
+            .map_err(|e| (name.to_owned(), e));
+        self.add_actor(
+            address,
+            Box::new(move || Box::new(actor.clone())),
+            methods,
+            supervision,
+        )
+    }
+
+    /// Register an actor at `name`, made (and remade after each panic) by `factory`, with
+    /// its own supervision strategy.
+    ///
+    /// ```
+    /// use switchboard::actor::Supervision;
+    /// struct Conn { opened_at: std::time::Instant }
+    /// #[switchboard::actor]
+    /// impl Conn { fn age_ms(&self) -> u64 { self.opened_at.elapsed().as_millis() as u64 } }
+    ///
+    /// // a fresh connection on each restart; a second panic stops it for good
+    /// let app = switchboard::App::builder()
+    ///     .actor_with_supervised(
+    ///         "conn",
+    ///         || Conn { opened_at: std::time::Instant::now() },
+    ///         Supervision::default().intensity(1, std::time::Duration::from_secs(60)),
+    ///     )
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(app);
+    /// ```
+    pub fn actor_with_supervised<A: Actor>(
+        self,
+        name: &str,
+        factory: impl Fn() -> A + Send + 'static,
+        supervision: Supervision,
+    ) -> Self {
+        let methods = factory().methods();
+        let address = Name::new(name)
+            .map(Address::Actor)
+            .map_err(|e| (name.to_owned(), e));
+        self.add_actor(
+            address,
+            Box::new(move || Box::new(factory())),
+            methods,
+            supervision,
+        )
+    }
+
+    /// Register a plugin's actor at `plugin:<name>` with its own supervision strategy (a
+    /// plugin calls this from [`Plugin::build`](crate::Plugin::build)). After a panic it
+    /// restarts from a clone of `actor`, within the strategy's limits.
+    ///
+    /// ```
+    /// use switchboard::actor::Supervision;
+    /// use switchboard::{AppBuilder, Plugin};
+    /// #[derive(Default, Clone)]
+    /// struct Clock;
+    /// #[switchboard::actor]
+    /// impl Clock { fn now(&self) -> u64 { 0 } }
+    ///
+    /// struct ClockPlugin;
+    /// impl Plugin for ClockPlugin {
+    ///     fn build(self, app: AppBuilder) -> AppBuilder {
+    ///         // a clock that panics has a bug no restart fixes: stop it at once
+    ///         app.plugin_actor_supervised("clock", Clock, Supervision::never())
+    ///     }
+    /// }
+    /// let app = switchboard::App::builder().plugin(ClockPlugin).build().unwrap();
+    /// # drop(app);
+    /// ```
+    pub fn plugin_actor_supervised<A: Actor + Clone>(
+        self,
+        name: &str,
+        actor: A,
+        supervision: Supervision,
+    ) -> Self {
+        let methods = actor.methods();
+        let address = Name::new(name)
+            .map(Address::Plugin)
+            .map_err(|e| (name.to_owned(), e));
+        self.add_actor(
+            address,
+            Box::new(move || Box::new(actor.clone())),
+            methods,
+            supervision,
+        )
     }
 }

@@ -15,14 +15,14 @@
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use specta::{DataType, TypeCollection};
-use switchboard_protocol::{ErrorCode, Name, WireError};
+use switchboard_protocol::{Name, WireError};
 
 use super::{Size, WindowCommand};
 use crate::actor::Actor;
 use crate::app::AppHandle;
 use crate::call::Call;
 use crate::command::{ArgMeta, HandlerMeta};
-use crate::error::{internal, wire};
+use crate::error::BusError;
 use crate::reply::Reply;
 use crate::runtime::RuntimeError;
 
@@ -146,12 +146,15 @@ async fn answer(label: Name, call: Call) -> Reply {
 /// The wire error for a runtime's refusal.
 pub(crate) fn runtime_error(label: &Name, error: RuntimeError) -> WireError {
     match error {
-        RuntimeError::UnknownWindow(_) | RuntimeError::Stopped => wire(
-            ErrorCode::WindowClosed,
-            format!("window `{label}` is closed"),
-        ),
-        e => internal(format!("window `{label}`: {e}")),
+        RuntimeError::UnknownWindow(_) | RuntimeError::Stopped => BusError::WindowClosed {
+            label: label.clone(),
+        },
+        e => BusError::Runtime {
+            label: label.clone(),
+            reason: e.to_string(),
+        },
     }
+    .into()
 }
 
 fn datatype<T: specta::Type>(types: &mut TypeCollection) -> Option<DataType> {

@@ -1,8 +1,13 @@
-//! The crate's error type, and the constructors of the wire errors the bus answers with.
+//! The crate's errors: [`Error`] for setting up and driving the app, [`BusError`] for
+//! every error the bus answers a page (or a Rust caller) with, and [`Closed`].
+
+mod bus;
 
 use std::path::PathBuf;
 
-use switchboard_protocol::{ErrorCode, NameError, WireError};
+use switchboard_protocol::NameError;
+
+pub use bus::BusError;
 
 use crate::runtime::RuntimeError;
 
@@ -71,22 +76,6 @@ impl Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the client connection is closed")]
 pub struct Closed;
-
-pub(crate) fn wire(code: ErrorCode, message: impl Into<String>) -> WireError {
-    WireError::new(code, message)
-}
-
-pub(crate) fn bad_payload(message: impl Into<String>) -> WireError {
-    wire(ErrorCode::BadPayload, message)
-}
-
-pub(crate) fn internal(message: impl Into<String>) -> WireError {
-    wire(ErrorCode::Internal, message)
-}
-
-pub(crate) fn actor_failed(message: impl Into<String>) -> WireError {
-    wire(ErrorCode::ActorFailed, message)
-}
 
 /// The text of a panic payload, for error messages.
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
