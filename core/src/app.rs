@@ -224,9 +224,10 @@ impl AppHandle {
     }
 
     /// The runtime reports that a window is gone: its actor stops answering (calls still
-    /// queued are answered `window_closed`), its sessions are closed (their pending calls
-    /// cancelled, their subscriptions dropped), and `window/<label>/destroyed` is
-    /// published. Reporting the same window twice does nothing the second time.
+    /// queued are answered `window_closed`), the sessions stamped with its label are closed
+    /// (their pending calls and streams cancelled, their subscriptions dropped), and
+    /// `window/<label>/destroyed` is published when the window was open. Reporting the same
+    /// window twice publishes nothing the second time.
     ///
     /// ```
     /// use switchboard::{App, WindowSpec};
@@ -236,17 +237,18 @@ impl AppHandle {
     /// assert!(handle.window("main").is_none());
     /// ```
     pub fn window_closed(&self, label: &Name) {
-        if self
+        let was_open = self
             .inner
             .routes
             .remove(&Address::Window(label.clone()))
-            .is_none()
-        {
-            return;
-        }
+            .is_some();
+        // sessions stamped with the label go in any case (an in-process client may speak
+        // for a window no runtime opened)
         self.forget_window(label);
-        if let Err(e) = self.window_event(label, &WindowEvent::Destroyed) {
-            tracing::warn!(window = %label, error = %e, "publishing `destroyed` failed");
+        if was_open {
+            if let Err(e) = self.window_event(label, &WindowEvent::Destroyed) {
+                tracing::warn!(window = %label, error = %e, "publishing `destroyed` failed");
+            }
         }
     }
 

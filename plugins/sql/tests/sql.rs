@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use serde::Serialize;
 use switchboard::protocol::ErrorCode;
-use switchboard::window::WindowEvent;
 use switchboard::{args, App, Capability, Client, ClientError, Grant};
 use switchboard_plugin_sql::{Executed, Migration, Row, SqlPlugin, SqlValue};
 
@@ -433,8 +432,8 @@ async fn closing_the_window_rolls_back_its_transactions() {
         )
         .await
         .unwrap();
-        app.window_event(&"other".parse().unwrap(), &WindowEvent::Destroyed)
-            .unwrap();
+        // the runtime reports the window gone: its session closes, its stream with it
+        app.window_closed(&"other".parse().unwrap());
         let main = app.test_client("main");
         execute(
             &main,
