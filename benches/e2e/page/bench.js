@@ -8,6 +8,9 @@
 //                                                        windows and times them itself)
 //   listen(cb)                                          (count pushed events; listener windows)
 //   report(result), ready(), finish()                   (results go to Rust, which prints them)
+//   reply                                               (optional, floor only: a second adapter
+//                                                        whose ping takes WebKit's reply route;
+//                                                        its figures are named `*_reply`)
 // WebKit clamps performance.now() to about 1 ms, so every figure times a whole loop.
 
 const PING_WARMUP = 200;
@@ -27,7 +30,7 @@ function items(count) {
   return out;
 }
 
-async function pingSequential(a) {
+async function pingSequential(a, suffix = "") {
   for (let i = 0; i < PING_WARMUP; i++) await a.ping(i);
   const start = performance.now();
   for (let i = 0; i < PING_CALLS; i++) {
@@ -35,10 +38,10 @@ async function pingSequential(a) {
     if (r !== i + 1) throw new Error(`ping(${i}) answered ${r}`);
   }
   const us = ((performance.now() - start) * 1000) / PING_CALLS;
-  a.report({ workload: "ping", figure: us, unit: "us/call", better: "lower" });
+  a.report({ workload: "ping" + suffix, figure: us, unit: "us/call", better: "lower" });
 }
 
-async function pingConcurrent(a) {
+async function pingConcurrent(a, suffix = "") {
   const start = performance.now();
   const calls = [];
   for (let i = 0; i < CONCURRENT; i++) calls.push(a.ping(i));
@@ -47,7 +50,7 @@ async function pingConcurrent(a) {
   answers.forEach((r, i) => {
     if (r !== i + 1) throw new Error(`concurrent ping(${i}) answered ${r}`);
   });
-  a.report({ workload: "ping_concurrent", figure: (CONCURRENT * 1000) / ms, unit: "calls/s", better: "higher" });
+  a.report({ workload: "ping_concurrent" + suffix, figure: (CONCURRENT * 1000) / ms, unit: "calls/s", better: "higher" });
 }
 
 async function echoStruct(a) {
@@ -100,6 +103,10 @@ async function main(a) {
     a.report({ workload: "first_ping" });
     await pingSequential(a);
     await pingConcurrent(a);
+    if (a.reply) {
+      await pingSequential(a.reply, "_reply");
+      await pingConcurrent(a.reply, "_reply");
+    }
     await echoStruct(a);
     await bulk(a);
     await a.events(EVENTS, 1);
