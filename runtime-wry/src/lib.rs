@@ -38,6 +38,8 @@
 //! }
 //! ```
 #![warn(missing_docs, unreachable_pub)]
+// the one exception: the native reply route's FFI (`native`), in one documented module
+#![deny(unsafe_code)]
 
 // lets `assets!` (which names `::switchboard_runtime_wry::Assets`) work inside this crate too
 extern crate self as switchboard_runtime_wry;
@@ -45,6 +47,8 @@ extern crate self as switchboard_runtime_wry;
 pub mod assets;
 pub mod bridge;
 mod bus;
+#[cfg(target_os = "linux")]
+mod native;
 pub mod origin;
 mod runtime;
 mod window;

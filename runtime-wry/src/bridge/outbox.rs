@@ -6,6 +6,8 @@
 //! - **poll**: the page keeps one `POST /poll` open; it is parked here and answered with a
 //!   batch of everything queued as soon as there is something (or with `204` after
 //!   [`POLL_HOLD`], so the page re-polls).
+//! - **reply**: the same held-open poll on the native reply route (`bridge::reply`): a
+//!   poll message whose reply is parked here like a `/poll` (a [`Waiter::Reply`]).
 //! - **eval**: a page that talks through `window.ipc.postMessage` gets its frames by
 //!   `evaluate_script`; one scheduled flush carries every frame queued by then.
 //!
@@ -92,9 +94,47 @@ pub(crate) enum Mode {
     Eval,
 }
 
+/// What a parked poll is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PollAnswer<'a> {
+    /// Frames, for a batch.
+    Frames(&'a [Bytes]),
+    /// Nothing came for [`POLL_HOLD`], or a newer poll replaced this one: poll again.
+    Empty,
+    /// The session is over: stop polling.
+    Gone,
+}
+
+/// Who waits on a poll.
+pub(crate) enum Waiter {
+    /// A `POST /poll` (its HTTP responder).
+    Http {
+        responder: Responder,
+        allow_origin: Option<HeaderValue>,
+    },
+    /// A poll message of the native reply route: called (on whichever thread answers) to
+    /// hand the answer to the UI thread.
+    Reply(Box<dyn for<'a> FnOnce(PollAnswer<'a>) + Send>),
+}
+
+impl Waiter {
+    fn answer(self, answer: PollAnswer<'_>) {
+        match self {
+            Waiter::Http {
+                responder,
+                allow_origin,
+            } => match answer {
+                PollAnswer::Frames(frames) => answer_batch(responder, allow_origin, frames),
+                PollAnswer::Empty => answer_empty(responder, allow_origin, StatusCode::NO_CONTENT),
+                PollAnswer::Gone => answer_empty(responder, allow_origin, StatusCode::GONE),
+            },
+            Waiter::Reply(reply) => reply(answer),
+        }
+    }
+}
+
 struct Parked {
-    responder: Responder,
-    allow_origin: Option<HeaderValue>,
+    waiter: Waiter,
     generation: u64,
     /// The task that expires this poll after [`POLL_HOLD`]: stopped when the poll is
     /// answered otherwise, so answered polls leave no timers behind.
@@ -102,15 +142,11 @@ struct Parked {
 }
 
 impl Parked {
-    fn answer(self, status: StatusCode, frames: &[Bytes]) {
+    fn answer(self, answer: PollAnswer<'_>) {
         if let Some(timer) = &self.timer {
             timer.abort();
         }
-        if status == StatusCode::OK {
-            answer_batch(self.responder, self.allow_origin, frames);
-        } else {
-            answer_empty(self.responder, self.allow_origin, status);
-        }
+        self.waiter.answer(answer);
     }
 }
 
@@ -170,7 +206,7 @@ impl Outbox {
         if let Some(parked) = state.parked.take() {
             let frames = self.drain(&mut state);
             drop(state);
-            parked.answer(StatusCode::OK, &frames);
+            parked.answer(PollAnswer::Frames(&frames));
             return Ok(());
         }
         if state.mode == Mode::Eval && !state.flush_scheduled {
@@ -188,33 +224,57 @@ impl Outbox {
         responder: Responder,
         allow_origin: Option<HeaderValue>,
     ) -> Option<u64> {
+        self.wait(Waiter::Http {
+            responder,
+            allow_origin,
+        })
+    }
+
+    /// A poll (of any route) arrived: answer `waiter` now if frames are queued, else park
+    /// it. Returns the generation to pass to [`Outbox::expire`] after [`POLL_HOLD`], if
+    /// parked.
+    pub(crate) fn wait(&self, waiter: Waiter) -> Option<u64> {
         let mut state = self.lock();
         state.mode = Mode::Poll;
         if state.closed {
             drop(state);
-            answer_empty(responder, allow_origin, StatusCode::GONE);
+            waiter.answer(PollAnswer::Gone);
             return None;
         }
         if !state.queue.is_empty() {
             let frames = self.drain(&mut state);
             drop(state);
-            answer_batch(responder, allow_origin, &frames);
+            waiter.answer(PollAnswer::Frames(&frames));
             return None;
         }
         state.generation += 1;
         let generation = state.generation;
         let previous = state.parked.replace(Parked {
-            responder,
-            allow_origin,
+            waiter,
             generation,
             timer: None,
         });
         drop(state);
         if let Some(previous) = previous {
             // a newer poll replaces an older one: the older is answered empty
-            previous.answer(StatusCode::NO_CONTENT, &[]);
+            previous.answer(PollAnswer::Empty);
         }
         Some(generation)
+    }
+
+    /// The frames queued now, taken as a poll takes them (`None`: nothing queued; the
+    /// session then counts as polling). `Err` when the session is over. For the reply
+    /// route, which answers at once on the UI thread what it can.
+    pub(crate) fn take_now(&self) -> Result<Option<Vec<Bytes>>, PushError> {
+        let mut state = self.lock();
+        state.mode = Mode::Poll;
+        if state.closed {
+            return Err(PushError::Closed);
+        }
+        if state.queue.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.drain(&mut state)))
     }
 
     /// Attach the expiry task of the poll of `generation` (stopped at once when that poll
@@ -235,7 +295,7 @@ impl Outbox {
                 drop(state);
                 // this is the timer: nothing to stop
                 parked.timer = None;
-                parked.answer(StatusCode::NO_CONTENT, &[]);
+                parked.answer(PollAnswer::Empty);
             }
         }
     }
@@ -285,7 +345,7 @@ impl Outbox {
         let parked = state.parked.take();
         drop(state);
         if let Some(parked) = parked {
-            parked.answer(StatusCode::GONE, &[]);
+            parked.answer(PollAnswer::Gone);
         }
     }
 
@@ -361,6 +421,33 @@ mod tests {
             budget,
         );
         (outbox, flushes)
+    }
+
+    #[test]
+    fn a_reply_waiter_is_parked_and_answered_like_a_poll() {
+        let (outbox, _) = outbox();
+        let (tx, rx) = mpsc::channel();
+        let waiter = |tx: mpsc::Sender<String>| {
+            Waiter::Reply(Box::new(move |answer| {
+                let _ = tx.send(format!("{answer:?}"));
+            }))
+        };
+        let generation = outbox.wait(waiter(tx.clone())).unwrap();
+        assert!(rx.try_recv().is_err());
+        outbox.push(Bytes::from_static(b"\x80")).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), "Frames([b\"\\x80\"])");
+        outbox.expire(generation); // answered already: nothing
+        assert!(rx.try_recv().is_err());
+        assert_eq!(outbox.take_now(), Ok(None));
+        outbox.push(Bytes::from_static(b"\x81")).unwrap();
+        assert_eq!(
+            outbox.take_now(),
+            Ok(Some(vec![Bytes::from_static(b"\x81")]))
+        );
+        outbox.wait(waiter(tx));
+        outbox.close();
+        assert_eq!(rx.try_recv().unwrap(), "Gone");
+        assert_eq!(outbox.take_now(), Err(PushError::Closed));
     }
 
     #[test]
