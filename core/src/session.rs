@@ -20,8 +20,7 @@ use futures::FutureExt;
 use switchboard_protocol::{
     Address, Cancel, Credit, ErrorCode, ErrorFrame, Event as EventFrame, Frame, Hello,
     IntoWireError, Request, RequestId, Response, SessionLimits, StreamEnd, StreamItem, Subscribe,
-    Topic, Unsubscribe, Welcome, WireError, DEFAULT_STREAM_CREDIT, PROTOCOL_VERSION,
-    SUPPORTED_VERSIONS,
+    Topic, Unsubscribe, Welcome, WireError, DEFAULT_STREAM_CREDIT, SUPPORTED_VERSIONS,
 };
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -47,6 +46,13 @@ use crate::stream::CreditGate;
 pub trait Outbound: Send + Sync + 'static {
     /// Queue one encoded frame for the client.
     fn send(&self, frame: Bytes) -> Result<(), Closed>;
+
+    /// The session's `welcome` chose protocol `version`: from now on the transport may
+    /// deliver what that version adds (version 2: runs of `event` frames packed into one
+    /// `events` frame, see `switchboard_protocol::pack_events`). Ignored by default.
+    fn negotiated(&self, version: u32) {
+        let _ = version;
+    }
 }
 
 struct Pending {
@@ -327,7 +333,12 @@ impl Session {
     }
 
     fn hello(&self, hello: Hello) -> Bytes {
-        if !hello.versions.contains(&PROTOCOL_VERSION) {
+        // the newest version both speak (SUPPORTED_VERSIONS is newest first)
+        let Some(version) = SUPPORTED_VERSIONS
+            .iter()
+            .copied()
+            .find(|v| hello.versions.contains(v))
+        else {
             return encode(&Frame::Error(ErrorFrame {
                 error: wire(
                     ErrorCode::UnsupportedVersion,
@@ -339,12 +350,13 @@ impl Session {
                 id: None,
                 versions: Some(SUPPORTED_VERSIONS.to_vec()),
             }));
-        }
-        self.inner.lock().version = Some(PROTOCOL_VERSION);
+        };
+        self.inner.lock().version = Some(version);
+        self.inner.outbound.negotiated(version);
         tracing::debug!(window = %self.inner.caller.window, client = %hello.client, name = %hello.name, "hello");
         let limits = self.inner.app.limits();
         encode(&Frame::Welcome(Welcome {
-            version: PROTOCOL_VERSION,
+            version,
             session: self.inner.uuid.clone(),
             window: self.inner.caller.window.to_string(),
             grants: self.inner.grants.patterns(),

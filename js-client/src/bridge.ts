@@ -48,8 +48,12 @@ import { PushReceivers, type Transport } from "./transport.js";
 
 /** What the bridge reads from (and installs on) the page's global object. */
 export interface BridgeGlobals {
-  /** Set by the runtime's init script to override the base URL. */
-  __SWITCHBOARD_BRIDGE__?: { base?: string };
+  /**
+   * Set by the runtime's init script: the base URL, and (for measurements, from the
+   * runtime's `SWITCHBOARD_BRIDGE_ROUTE`/`SWITCHBOARD_BRIDGE_PUSH`) the default route and
+   * push path.
+   */
+  __SWITCHBOARD_BRIDGE__?: { base?: string; route?: BridgeOptions["route"]; push?: BridgeOptions["push"] };
   /** Installed by this module: the host's evaluate-script delivery path. */
   __SWITCHBOARD_RECEIVE__?: (base64: string) => void;
   /** wry's string channel to the host. */
@@ -85,6 +89,11 @@ export interface BridgeOptions {
   route?: "auto" | "fetch" | "postMessage" | "reply";
   /** Largest frame `auto` sends by `postMessage`, in bytes (default 8 KiB). */
   smallFrame?: number;
+  /**
+   * How pushes arrive when the reply route exists: `"auto"` (default: its held poll) or
+   * `"fetch"` (the held `POST /poll`).
+   */
+  push?: "auto" | "fetch";
 }
 
 /** A bridge transport, with its current mode for diagnostics. */
@@ -275,7 +284,9 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
   const global = opts.global ?? (globalThis as BridgeGlobals);
   const base = opts.base ?? bridgeBase(global);
   const doFetch: typeof fetch | undefined = opts.fetch ?? (typeof fetch === "function" ? fetch.bind(globalThis) : undefined);
-  const route = opts.route ?? "auto";
+  const configured = global.__SWITCHBOARD_BRIDGE__;
+  const route = opts.route ?? configured?.route ?? "auto";
+  const push = opts.push ?? configured?.push ?? "auto";
   const smallFrame = opts.smallFrame ?? SMALL_FRAME;
   let mode: "fetch" | "postMessage" = route === "postMessage" || doFetch === undefined ? "postMessage" : "fetch";
   // The host only trusts the top frame's string channel (it carries a per-window token).
@@ -454,7 +465,7 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
     },
     onPush(cb: (frame: Uint8Array) => void): () => void {
       const remove = receivers.add(cb);
-      if (reply) void replyPollLoop();
+      if (reply && push !== "fetch") void replyPollLoop();
       else if (mode === "fetch") void pollLoop();
       return remove;
     },

@@ -55,7 +55,10 @@ mod window;
 
 pub use assets::{Assets, DEFAULT_CSP};
 pub use origin::{Origin, TrustedOrigins};
-pub use runtime::{CloseDecision, Frontend, WryHandle, WryRuntime, AUTOMATION_ENV, DEV_URL_ENV};
+pub use runtime::{
+    CloseDecision, Frontend, WryHandle, WryRuntime, AUTOMATION_ENV, DEV_URL_ENV, PUSH_ENV,
+    ROUTE_ENV,
+};
 
 /// Embeds a folder of the calling crate (relative to its `Cargo.toml`) as [`Assets`], each
 /// file at its path under the folder: `assets!("frontend")`.

@@ -50,6 +50,34 @@ pub const DEV_URL_ENV: &str = "SWITCHBOARD_DEV_URL";
 /// [`WryRuntime::automation`] alone.
 pub const AUTOMATION_ENV: &str = "SWITCHBOARD_WEBVIEW_AUTOMATION";
 
+/// The environment variables that pick the pages' default route (`auto`, `reply`,
+/// `postMessage`, `fetch`) and push path (`auto`, `fetch`), for A/B measurements
+/// (`benches/e2e`); unset, the client decides by feature detection.
+pub const ROUTE_ENV: &str = "SWITCHBOARD_BRIDGE_ROUTE";
+/// See [`ROUTE_ENV`].
+pub const PUSH_ENV: &str = "SWITCHBOARD_BRIDGE_PUSH";
+
+/// The init script that hands the client the routes chosen by [`ROUTE_ENV`]/[`PUSH_ENV`],
+/// if any.
+fn route_script() -> Option<String> {
+    let pick = |name: &str, allowed: &[&str]| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| allowed.contains(&v.as_str()))
+    };
+    let route = pick(ROUTE_ENV, &["auto", "reply", "postMessage", "fetch"]);
+    let push = pick(PUSH_ENV, &["auto", "fetch"]);
+    if route.is_none() && push.is_none() {
+        return None;
+    }
+    let field = |name: &str, value: Option<String>| value.map(|v| format!("{name}: '{v}',"));
+    Some(format!(
+        "window.__SWITCHBOARD_BRIDGE__ = Object.assign(window.__SWITCHBOARD_BRIDGE__ || {{}}, {{ {} {} }});",
+        field("route", route).unwrap_or_default(),
+        field("push", push).unwrap_or_default()
+    ))
+}
+
 /// Where pages reach the bridge on this platform.
 fn bridge_base() -> String {
     if cfg!(any(windows, target_os = "android")) {
@@ -625,8 +653,12 @@ impl Ui {
         // so the guard script of the first document finds it
         #[cfg(not(target_os = "linux"))]
         let builder = builder.with_url(&url);
+        let builder = builder.with_initialization_script_for_main_only(ipc_guard, true);
+        let builder = match route_script() {
+            Some(script) => builder.with_initialization_script_for_main_only(script, false),
+            None => builder,
+        };
         let mut builder = builder
-            .with_initialization_script_for_main_only(ipc_guard, true)
             .with_initialization_script_for_main_only(CLIENT_SCRIPT, false)
             .with_devtools(cfg!(debug_assertions))
             .with_on_page_load_handler(move |event, url| {

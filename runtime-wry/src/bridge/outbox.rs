@@ -11,6 +11,11 @@
 //! - **eval**: a page that talks through `window.ipc.postMessage` gets its frames by
 //!   `evaluate_script`; one scheduled flush carries every frame queued by then.
 //!
+//! A session that negotiated protocol version 2 gets each delivery's runs of `event` frames
+//! of one topic and publisher packed into `events` frames (`switchboard_protocol::pack_events`,
+//! after the queue's lock is released): a burst costs the page one frame header. The queue
+//! and its bound count the frames as pushed.
+//!
 //! Pushing never blocks and never waits for the page: every queue of a window draws on the
 //! window's [`Budget`] ([`MAX_QUEUED_BYTES`]), and a push past it is refused. One delivery
 //! carries at most [`MAX_DELIVERY_BYTES`] of frames (or one larger frame), so the copies a
@@ -20,7 +25,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -164,6 +169,8 @@ struct State {
 /// bridge (polls, flushes).
 pub(crate) struct Outbox {
     state: Mutex<State>,
+    /// The session negotiated protocol version 2 or later: deliveries pack events.
+    packs: AtomicBool,
     budget: Arc<Budget>,
     /// Asks the UI thread to call [`Outbox::take_for_eval`] and evaluate the frames.
     schedule_flush: Box<dyn Fn() + Send + Sync>,
@@ -181,8 +188,27 @@ impl Outbox {
                 flush_scheduled: false,
                 closed: false,
             }),
+            packs: AtomicBool::new(false),
             budget,
             schedule_flush,
+        }
+    }
+
+    /// The session's `welcome` chose protocol `version`.
+    pub(crate) fn negotiated(&self, version: u32) {
+        self.packs.store(
+            version >= switchboard_protocol::EVENTS_VERSION,
+            Ordering::Release,
+        );
+    }
+
+    /// The frames of one delivery as the page gets them: events packed for a version-2
+    /// session (outside the queue's lock).
+    fn deliverable(&self, frames: Vec<Bytes>) -> Vec<Bytes> {
+        if self.packs.load(Ordering::Acquire) {
+            switchboard_protocol::pack_events(frames, &switchboard_protocol::Limits::default())
+        } else {
+            frames
         }
     }
 
@@ -206,6 +232,7 @@ impl Outbox {
         if let Some(parked) = state.parked.take() {
             let frames = self.drain(&mut state);
             drop(state);
+            let frames = self.deliverable(frames);
             parked.answer(PollAnswer::Frames(&frames));
             return Ok(());
         }
@@ -244,6 +271,7 @@ impl Outbox {
         if !state.queue.is_empty() {
             let frames = self.drain(&mut state);
             drop(state);
+            let frames = self.deliverable(frames);
             waiter.answer(PollAnswer::Frames(&frames));
             return None;
         }
@@ -274,7 +302,9 @@ impl Outbox {
         if state.queue.is_empty() {
             return Ok(None);
         }
-        Ok(Some(self.drain(&mut state)))
+        let frames = self.drain(&mut state);
+        drop(state);
+        Ok(Some(self.deliverable(frames)))
     }
 
     /// Attach the expiry task of the poll of `generation` (stopped at once when that poll
@@ -328,8 +358,10 @@ impl Outbox {
             state.flush_scheduled = true;
             drop(state);
             (self.schedule_flush)();
+        } else {
+            drop(state);
         }
-        frames
+        self.deliverable(frames)
     }
 
     /// The session is over (its document navigated away, or the window closed): refuse
@@ -448,6 +480,42 @@ mod tests {
         outbox.close();
         assert_eq!(rx.try_recv().unwrap(), "Gone");
         assert_eq!(outbox.take_now(), Err(PushError::Closed));
+    }
+
+    #[test]
+    fn a_version_2_session_gets_a_burst_of_one_topic_in_one_events_frame() {
+        use switchboard_protocol::{Event, Frame, Limits, Topic};
+        let event = |n: u8| {
+            Bytes::from(
+                Frame::Event(Event {
+                    topic: Topic::new("tick").unwrap(),
+                    payload: Bytes::from(vec![n]),
+                    from: None,
+                })
+                .encode(),
+            )
+        };
+        let (old, _) = outbox();
+        let (new, _) = outbox();
+        new.negotiated(2);
+        for n in 0..100 {
+            old.push(event(n)).unwrap();
+            new.push(event(n)).unwrap();
+        }
+        assert_eq!(
+            old.take_now().unwrap().unwrap().len(),
+            100,
+            "a version-1 page"
+        );
+        let packed = new.take_now().unwrap().unwrap();
+        assert_eq!(packed.len(), 1);
+        match Frame::decode(&packed[0], &Limits::default()).unwrap() {
+            Frame::Events(e) => {
+                let order: Vec<u8> = e.payloads.iter().map(|p| p[0]).collect();
+                assert_eq!(order, (0..100).collect::<Vec<u8>>());
+            }
+            other => panic!("expected events, got {other:?}"),
+        }
     }
 
     #[test]
