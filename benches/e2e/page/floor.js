@@ -40,7 +40,11 @@
     reply: (() => {
       const h = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.floor;
       if (!h) return undefined;
-      return { ping: (n) => h.postMessage("q" + n).then(Number), report: (result) => adapter.report(result) };
+      return {
+        ping: (n) => h.postMessage("q" + n).then(Number),
+        echoText: (text) => h.postMessage("e" + text),
+        report: (result) => adapter.report(result),
+      };
     })(),
     report: (result) => window.ipc.postMessage("R" + JSON.stringify(result)),
     finish: () => window.ipc.postMessage("F"),

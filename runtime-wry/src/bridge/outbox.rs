@@ -194,10 +194,12 @@ impl Outbox {
         }
     }
 
-    /// The session's `welcome` chose protocol `version`.
+    /// The session's `welcome` chose protocol `version` (`SWITCHBOARD_BRIDGE_PACK=0`: never
+    /// pack, for A/B measurements).
     pub(crate) fn negotiated(&self, version: u32) {
+        let off = std::env::var("SWITCHBOARD_BRIDGE_PACK").is_ok_and(|v| v.trim() == "0");
         self.packs.store(
-            version >= switchboard_protocol::EVENTS_VERSION,
+            !off && version >= switchboard_protocol::EVENTS_VERSION,
             Ordering::Release,
         );
     }

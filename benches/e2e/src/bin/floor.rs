@@ -223,6 +223,10 @@ fn open(
     {
         use wry::WebViewExtUnix;
         reply::register(&webview.webview(), "floor", move |text| {
+            // `e<text>`: the text echoed (the string probe: base64 against latin-1)
+            if let Some(echo) = text.strip_prefix('e') {
+                return echo.to_owned();
+            }
             if let Some(app) = for_reply.upgrade() {
                 app.borrow().pings.arrived();
             }
@@ -360,10 +364,11 @@ mod reply {
                         return Some(true.to_value());
                     }
                     let context = message.context()?;
-                    let out = javascriptcore::Value::new_string(
-                        &context,
-                        Some(&answer(&message.to_str())),
-                    );
+                    // by length, not as C strings: a text may hold U+0000
+                    let text = message.to_string_as_bytes()?;
+                    let text = std::str::from_utf8(&text).ok()?;
+                    let bytes = glib::Bytes::from_owned(answer(text).into_bytes());
+                    let out = javascriptcore::Value::new_string_from_bytes(&context, Some(&bytes));
                     webkit2gtk::ffi::webkit_script_message_reply_return_value(
                         reply,
                         out.to_glib_none().0,

@@ -282,6 +282,23 @@ fn main() {
         Ok(()) => println!("\nharness: wrote {}", json_path.display()),
         Err(e) => eprintln!("harness: could not write {}: {e}", json_path.display()),
     }
+    // the floor's own probes (no Switchboard row): medians, for the README
+    let probes: BTreeMap<String, Vec<f64>> = runs[0]
+        .iter()
+        .flat_map(|r| r.figures.iter())
+        .filter(|(w, _)| w.starts_with("probe_"))
+        .fold(BTreeMap::new(), |mut m, (w, f)| {
+            m.entry(w.clone()).or_default().push(f.0);
+            m
+        });
+    for (w, figures) in &probes {
+        println!(
+            "{:<24} {:>13.2} (floor probe, median of {})",
+            w,
+            median(figures),
+            figures.len()
+        );
+    }
     let targets = all
         .iter()
         .filter(|f| TARGETS.iter().any(|t| t.workload == f.workload))
