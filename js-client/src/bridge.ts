@@ -342,6 +342,7 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
     try {
       while (!closed && reply && receivers.size > 0) {
         let text: string | null | undefined;
+        const started = Date.now();
         try {
           text = await viaReply("!");
         } catch {
@@ -356,8 +357,16 @@ export function bridgeTransport(opts: BridgeOptions = {}): BridgeTransport {
           return;
         }
         if (text === null) break; // the session is over
-        backoff = 0;
-        if (text !== "" && !closed) receivers.deliver(fromBase64(text));
+        if (text !== "") {
+          backoff = 0;
+          if (!closed) receivers.deliver(fromBase64(text));
+        } else if (Date.now() - started < INSTANT_MS) {
+          // replaced at once (another poller of this session?): back off, never a hot loop
+          backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoff * 2));
+          await sleep(backoff);
+        } else {
+          backoff = 0;
+        }
       }
     } finally {
       polling = false;

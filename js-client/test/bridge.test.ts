@@ -311,6 +311,28 @@ describe("bridge reply route", () => {
     client.close();
   });
 
+  test("instant_empty_reply_polls_back_off", async () => {
+    let polls = 0;
+    const handler = {
+      async postMessage(message: string): Promise<unknown> {
+        if (message === "!") {
+          polls++;
+          return ""; // replaced at once, every time
+        }
+        const f = decodeFrame(fromBase64(message));
+        if (f.k === "hello") return toBase64(encodeFrame(WELCOME));
+        return toBase64(encodeFrame({ v: 1, k: "response", id: (f as { id: number }).id, ok: new Uint8Array() }));
+      },
+    };
+    const global: BridgeGlobals = { webkit: { messageHandlers: { switchboard: handler } } };
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: fakeBridge(() => null).fetch, global }));
+    await client.listen("t", () => undefined);
+    await sleep(300);
+    expect(polls).toBeGreaterThan(1);
+    expect(polls).toBeLessThan(10);
+    client.close();
+  });
+
   test("an_iframe_never_uses_the_reply_route", () => {
     const host = fakeReplyHandler(() => null);
     const global: BridgeGlobals = { top: {}, webkit: { messageHandlers: { switchboard: host.handler } } };
