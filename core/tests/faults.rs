@@ -429,9 +429,38 @@ async fn unsupported_version_is_answered_with_the_versions_spoken() {
     match decode(session.handle(hello.encode().into()).await) {
         Frame::Error(e) => {
             assert_eq!(e.error.code, ErrorCode::UnsupportedVersion);
-            assert_eq!(e.versions, Some(vec![1]));
+            assert_eq!(e.versions, Some(vec![2, 1]));
         }
         other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_newest_common_version_is_chosen_and_told_to_the_transport() {
+    #[derive(Default)]
+    struct Told(std::sync::Mutex<Vec<u32>>);
+    impl Outbound for Told {
+        fn send(&self, _frame: Bytes) -> Result<(), Closed> {
+            Ok(())
+        }
+        fn negotiated(&self, version: u32) {
+            self.0.lock().unwrap().push(version);
+        }
+    }
+    let app = app(Arc::new(Gate::default()), 16, 64);
+    for (offered, chosen) in [(vec![1], 1), (vec![1, 2], 2), (vec![2, 1, 9], 2)] {
+        let told = Arc::new(Told::default());
+        let session = app.session(Caller::new("main", "app://localhost"), told.clone());
+        let hello = Frame::Hello(switchboard::protocol::Hello {
+            versions: offered.clone(),
+            client: "test".into(),
+            name: "versions".into(),
+        });
+        match decode(session.handle(hello.encode().into()).await) {
+            Frame::Welcome(w) => assert_eq!(w.version, chosen, "{offered:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(*told.0.lock().unwrap(), [chosen]);
     }
 }
 

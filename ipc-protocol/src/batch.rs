@@ -4,6 +4,7 @@
 use bytes::Bytes;
 
 use crate::codec::{put_array, put_bin, DecodeError};
+use crate::frame::{Events, Frame};
 use crate::limits::Limits;
 use crate::scan::scan;
 
@@ -22,6 +23,81 @@ pub fn batch(frames: &[Bytes]) -> Vec<u8> {
     for frame in frames {
         put_bin(&mut out, frame);
     }
+    out
+}
+
+/// What a canonical `event` frame starts with after its map header: `"v" 1 "k" "event"`.
+const EVENT_HEAD: &[u8] = b"\xa1v\x01\xa1k\xa5event";
+
+/// Packs each run of consecutive `event` frames of one topic and one publisher into one
+/// `events` frame (protocol version 2, PROTOCOL.md §2): what a delivery to a session that
+/// negotiated version 2 carries, so a burst pays one frame header. Every other frame, a
+/// lone event, and anything that does not decode stay as they are; the order is kept (a
+/// run only ever joins neighbours). A run stops growing at half of `limits.max_frame`.
+///
+/// ```
+/// use bytes::Bytes;
+/// use switchboard_protocol::{pack_events, Event, Frame, Limits, Topic};
+/// let event = |n: u8| Bytes::from(Frame::Event(Event {
+///     topic: Topic::new("tick").unwrap(), payload: Bytes::from(vec![n]), from: None,
+/// }).encode());
+/// let packed = pack_events(vec![event(1), event(2), event(3)], &Limits::default());
+/// assert_eq!(packed.len(), 1);
+/// match Frame::decode(&packed[0], &Limits::default()).unwrap() {
+///     Frame::Events(e) => assert_eq!(e.payloads, [&[1u8][..], &[2], &[3]]),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn pack_events(frames: Vec<Bytes>, limits: &Limits) -> Vec<Bytes> {
+    if frames.len() < 2 {
+        return frames;
+    }
+    let cap = limits.max_frame / 2;
+    let mut out = Vec::with_capacity(frames.len().min(64));
+    // the run being packed, its first frame as it came, and its payload bytes
+    let mut run: Option<(Events, Bytes, usize)> = None;
+    let flush = |out: &mut Vec<Bytes>, run: Option<(Events, Bytes, usize)>| {
+        if let Some((events, first, _)) = run {
+            if events.payloads.len() == 1 {
+                out.push(first);
+            } else {
+                out.push(Bytes::from(Frame::Events(events).encode()));
+            }
+        }
+    };
+    for frame in frames {
+        let event = match frame.get(1..1 + EVENT_HEAD.len()) {
+            Some(head) if head == EVENT_HEAD => match Frame::decode(&frame, limits) {
+                Ok(Frame::Event(event)) => Some(event),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(event) = event else {
+            flush(&mut out, run.take());
+            out.push(frame);
+            continue;
+        };
+        if let Some((events, _, size)) = &mut run {
+            if events.topic == event.topic && events.from == event.from && *size < cap {
+                *size += event.payload.len() + 5;
+                events.payloads.push(event.payload);
+                continue;
+            }
+        }
+        flush(&mut out, run.take());
+        let size = event.payload.len() + 5;
+        run = Some((
+            Events {
+                topic: event.topic,
+                payloads: vec![event.payload],
+                from: event.from,
+            },
+            frame,
+            size,
+        ));
+    }
+    flush(&mut out, run.take());
     out
 }
 
@@ -109,6 +185,79 @@ fn be(buf: &[u8], at: usize, width: usize) -> Result<usize, DecodeError> {
     Ok(raw
         .iter()
         .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)))
+}
+
+#[cfg(test)]
+mod pack_tests {
+    use super::*;
+    use crate::{Address, Event, Topic};
+
+    fn event(topic: &str, n: u8, from: Option<&str>) -> Bytes {
+        Bytes::from(
+            Frame::Event(Event {
+                topic: Topic::new(topic).unwrap(),
+                payload: Bytes::from(vec![n]),
+                from: from.map(|f| Address::parse(f).unwrap()),
+            })
+            .encode(),
+        )
+    }
+
+    fn kinds(frames: &[Bytes]) -> Vec<String> {
+        frames
+            .iter()
+            .map(|f| match Frame::decode(f, &Limits::default()).unwrap() {
+                Frame::Events(e) => format!("{}x{}", e.topic, e.payloads.len()),
+                Frame::Event(e) => format!("{}", e.topic),
+                other => other.kind().to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runs_of_one_topic_and_publisher_are_packed_in_order() {
+        let other = Bytes::from_static(b"\x80");
+        let frames = vec![
+            event("a", 1, None),
+            event("a", 2, None),
+            event("b", 3, None),
+            event("a", 4, None),
+            event("a", 5, Some("window:main")),
+            event("a", 6, Some("window:main")),
+            other.clone(),
+            event("a", 7, Some("window:main")),
+        ];
+        let packed = pack_events(frames.clone(), &Limits::default());
+        assert_eq!(packed.len(), 6);
+        assert_eq!(kinds(&packed[..4]), ["ax2", "b", "a", "ax2"]);
+        assert_eq!(packed[4], other);
+        assert_eq!(packed[5], frames[7], "a lone event is passed as it came");
+        // every payload, in publish order
+        let mut seen = Vec::new();
+        for f in &packed {
+            match Frame::decode(f, &Limits::default()) {
+                Ok(Frame::Events(e)) => seen.extend(e.payloads.iter().map(|p| p[0])),
+                Ok(Frame::Event(e)) => seen.push(e.payload[0]),
+                _ => {}
+            }
+        }
+        assert_eq!(seen, [1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn a_run_stops_at_half_the_frame_limit() {
+        let limits = Limits {
+            max_frame: 64,
+            ..Limits::default()
+        };
+        let frames: Vec<Bytes> = (0..20).map(|n| event("a", n, None)).collect();
+        let packed = pack_events(frames, &Limits::default());
+        assert_eq!(packed.len(), 1);
+        let frames: Vec<Bytes> = (0..20).map(|n| event("a", n, None)).collect();
+        let packed = pack_events(frames, &limits);
+        assert!(packed.len() > 3, "{}", packed.len());
+        assert!(packed.iter().all(|f| f.len() <= 64));
+    }
 }
 
 #[cfg(test)]

@@ -10,11 +10,16 @@ use bytes::Bytes;
 use crate::address::{Address, Topic};
 use crate::error::WireError;
 
-/// The protocol version this crate speaks (PROTOCOL.md §1).
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The newest protocol version this crate speaks (PROTOCOL.md §1): 2 adds the `events`
+/// frame (a batch of one topic's events) to version 1.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Every protocol version this crate can speak, newest first.
-pub const SUPPORTED_VERSIONS: &[u32] = &[PROTOCOL_VERSION];
+pub const SUPPORTED_VERSIONS: &[u32] = &[PROTOCOL_VERSION, 1];
+
+/// The first version with the `events` frame: a host sends it only to a session whose
+/// `welcome` chose this version or a later one.
+pub const EVENTS_VERSION: u32 = 2;
 
 /// The largest integer a protocol field may hold: 2^53 − 1, exact in JavaScript (PROTOCOL.md §8).
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -69,6 +74,8 @@ pub enum Frame {
     Response(Response),
     /// A published event (or, from a client, an emit).
     Event(Event),
+    /// Host → client, version 2: consecutive events of one topic and publisher.
+    Events(Events),
     /// Client → host: start receiving a topic's events.
     Subscribe(Subscribe),
     /// Client → host: stop receiving a topic's events.
@@ -94,6 +101,7 @@ impl Frame {
             Frame::Request(_) => "request",
             Frame::Response(_) => "response",
             Frame::Event(_) => "event",
+            Frame::Events(_) => "events",
             Frame::Subscribe(_) => "subscribe",
             Frame::Unsubscribe(_) => "unsubscribe",
             Frame::Cancel(_) => "cancel",
@@ -101,6 +109,15 @@ impl Frame {
             Frame::StreamEnd(_) => "stream_end",
             Frame::Credit(_) => "credit",
             Frame::Error(_) => "error",
+        }
+    }
+
+    /// The protocol version that defines this frame's kind, written in its `v`: 1 for the
+    /// kinds of version 1 (unchanged since), 2 for `events` (PROTOCOL.md §1).
+    pub fn version(&self) -> u32 {
+        match self {
+            Frame::Events(_) => EVENTS_VERSION,
+            _ => 1,
         }
     }
 }
@@ -176,6 +193,18 @@ pub struct Event {
     /// The encoded value.
     pub payload: Bytes,
     /// The publisher, set by the host on delivery.
+    pub from: Option<Address>,
+}
+
+/// `events` (version 2, host → client): events of one topic from one publisher, published
+/// one after the other, in one frame: the topic and the header are paid once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Events {
+    /// The topic.
+    pub topic: Topic,
+    /// The encoded values, in the order they were published.
+    pub payloads: Vec<Bytes>,
+    /// The publisher, as in `event`.
     pub from: Option<Address>,
 }
 

@@ -42,7 +42,7 @@ pub mod peek;
 pub mod scan;
 
 pub use address::{Address, Name, NameError, Topic};
-pub use batch::{batch, unbatch};
+pub use batch::{batch, pack_events, unbatch};
 pub use codec::DecodeError;
 pub use error::{ErrorCode, IntoWireError, WireError};
 pub use frame::*;

@@ -93,7 +93,7 @@ fn canonical_frames_encode_to_their_bytes_and_back() {
     }
     assert_eq!(
         kinds.len(),
-        12,
+        13,
         "every frame kind has a canonical vector: {kinds:?}"
     );
 }

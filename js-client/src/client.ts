@@ -27,7 +27,7 @@ import {
   splitBatch,
 } from "./codec.js";
 import { SwitchboardError } from "./errors.js";
-import { type Listener, type Unlisten, Subscriptions } from "./events.js";
+import { type EventListener, type Listener, type Unlisten, Subscriptions } from "./events.js";
 import {
   type ErrorFrame,
   type Frame,
@@ -430,6 +430,22 @@ export class Client {
   }
 
   /**
+   * Like {@link Client.listen}, but the listener gets whole events whose value is decoded
+   * only when it reads `event.payload`: a listener that never reads it never pays for it.
+   *
+   * @example
+   * ```ts
+   * let ticks = 0;
+   * await client.listenEvents("bench/tick", () => ticks++); // no payload decoded
+   * ```
+   */
+  listenEvents<T = unknown>(topic: string, listener: EventListener<T>): Promise<Unlisten> {
+    const problem = topicProblem(topic);
+    if (problem !== null) return Promise.reject(new SwitchboardError("bad_payload", `topic \`${topic}\`: ${problem}`));
+    return this.subscriptions.addLazy(topic, listener);
+  }
+
+  /**
    * Like {@link Client.listen}, for the next event only; the listener is removed (and the
    * topic unsubscribed if it was the last) before it runs.
    *
@@ -498,6 +514,9 @@ export class Client {
     this.transport.close();
   }
 
+  // Decodes an event's value with this client's limits (one function for every event).
+  private readonly decodeValue = (bytes: Uint8Array): unknown => decodePayload(bytes, this.limits);
+
   /** Handles bytes from the host: one frame or a batch. */
   private receive(bytes: Uint8Array): void {
     let frames: Uint8Array[];
@@ -539,15 +558,13 @@ export class Client {
         else this.report(new SwitchboardError(frame.code, frame.message));
         return;
       }
-      case "event": {
-        let value: unknown;
-        try {
-          value = decodePayload(frame.payload, this.limits);
-        } catch (e) {
-          this.report(e);
-          return;
-        }
-        this.subscriptions.deliver(frame.topic, value, frame.from);
+      case "event":
+        this.subscriptions.deliver(frame.topic, frame.payload, frame.from, this.decodeValue);
+        return;
+      case "events": {
+        // version 2: a burst of one topic and publisher in one frame, delivered in order
+        if (!this.subscriptions.listens(frame.topic)) return;
+        for (const payload of frame.payloads) this.subscriptions.deliver(frame.topic, payload, frame.from, this.decodeValue);
         return;
       }
       case "request":

@@ -26,7 +26,7 @@ import {
   type OutgoingFrame,
   type WireError,
   MAX_VERSIONS,
-  PROTOCOL_VERSION,
+  frameVersion,
   addressProblem,
   checkUint,
   nameProblem,
@@ -163,11 +163,17 @@ function checkMethod(v: string): string {
  * ```
  */
 export function encodeFrame(frame: OutgoingFrame): Uint8Array {
-  const w = new Writer(frame.k === "request" || frame.k === "event" ? 64 + frame.payload.length : 64);
+  const w = new Writer(
+    frame.k === "request" || frame.k === "event"
+      ? 64 + frame.payload.length
+      : frame.k === "events"
+        ? 64 + frame.payloads.reduce((n, p) => n + p.length + 5, 0)
+        : 64,
+  );
   const head = (fields: number): void => {
     w.mapHeader(fields + 2);
     w.str("v");
-    w.int(checkUint("v", frame.v ?? PROTOCOL_VERSION, U32_MAX));
+    w.int(checkUint("v", frame.v ?? frameVersion(frame.k), U32_MAX));
     w.str("k");
     w.str(frame.k);
   };
@@ -246,6 +252,18 @@ export function encodeFrame(frame: OutgoingFrame): Uint8Array {
       w.str(checkTopic(frame.topic));
       w.str("payload");
       w.bin(frame.payload);
+      if (present(frame.from)) {
+        w.str("from");
+        w.str(checkAddress("from", frame.from));
+      }
+      break;
+    case "events":
+      head(2 + Number(present(frame.from)));
+      w.str("topic");
+      w.str(checkTopic(frame.topic));
+      w.str("payloads");
+      w.arrayHeader(frame.payloads.length);
+      for (const p of frame.payloads) w.bin(p);
       if (present(frame.from)) {
         w.str("from");
         w.str(checkAddress("from", frame.from));

@@ -27,11 +27,61 @@ export interface EventMeta {
 /** A listener of a topic's values. */
 export type Listener<T> = (value: T, meta: EventMeta) => void;
 
+/**
+ * An event as a lazy listener ({@link Client.listenEvents}) gets it: the value is decoded
+ * the first time `payload` is read (then kept), so a listener that only counts events, or
+ * looks at `topic`/`from`/`bytes`, never pays for decoding.
+ */
+export interface ReceivedEvent<T = unknown> {
+  /** The topic. */
+  readonly topic: string;
+  /** The publisher's address, when the host named it. */
+  readonly from?: string;
+  /** The encoded value (a view into the received frame). */
+  readonly bytes: Uint8Array;
+  /** The decoded value (decoded on first read; throws `malformed` if it does not decode). */
+  readonly payload: T;
+}
+
+/** A listener of whole events, decoding values only when it reads them. */
+export type EventListener<T> = (event: ReceivedEvent<T>) => void;
+
+/** An event whose value is decoded on first read. @internal */
+class LazyEvent implements ReceivedEvent {
+  private value: unknown;
+  private state: 0 | 1 | 2 = 0; // 0: not decoded, 1: decoded, 2: failed
+  private failure: unknown;
+
+  constructor(
+    readonly topic: string,
+    readonly from: string | undefined,
+    readonly bytes: Uint8Array,
+    private readonly decode: (bytes: Uint8Array) => unknown,
+  ) {}
+
+  get payload(): unknown {
+    if (this.state === 0) {
+      try {
+        this.value = this.decode(this.bytes);
+        this.state = 1;
+      } catch (e) {
+        this.failure = e;
+        this.state = 2;
+      }
+    }
+    if (this.state === 2) throw this.failure;
+    return this.value;
+  }
+}
+
+/** A listener as the subscriptions keep it: of values, or of lazy events. */
+type Held = { lazy: false; f: Listener<unknown> } | { lazy: true; f: EventListener<unknown> };
+
 /** Removes a listener; resolves once the host has confirmed any `unsubscribe` it caused. */
 export type Unlisten = () => Promise<void>;
 
 interface Topic {
-  listeners: Listener<unknown>[];
+  listeners: Held[];
   /** Resolves when the host has answered this topic's `subscribe`. */
   subscribed: Promise<void>;
 }
@@ -78,8 +128,16 @@ export class Subscriptions {
   }
 
   /** Adds `listener`; subscribes the topic first if it has no listeners yet. */
-  async add<T>(topic: string, listener: Listener<T>): Promise<Unlisten> {
-    const l = listener as Listener<unknown>;
+  add<T>(topic: string, listener: Listener<T>): Promise<Unlisten> {
+    return this.hold(topic, { lazy: false, f: listener as Listener<unknown> });
+  }
+
+  /** Adds a lazy `listener` of whole events (see {@link ReceivedEvent}). */
+  addLazy<T>(topic: string, listener: EventListener<T>): Promise<Unlisten> {
+    return this.hold(topic, { lazy: true, f: listener as EventListener<unknown> });
+  }
+
+  private async hold(topic: string, l: Held): Promise<Unlisten> {
     let entry = this.topics.get(topic);
     if (entry === undefined) {
       const created: Topic = { listeners: [l], subscribed: Promise.resolve() };
@@ -109,14 +167,40 @@ export class Subscriptions {
     };
   }
 
-  /** Delivers one event to the topic's listeners, in the order they were added. */
-  deliver(topic: string, value: unknown, from: string | undefined): void {
+  /** Whether `topic` has listeners (events of other topics need no decoding at all). */
+  listens(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  /**
+   * Delivers one event to the topic's listeners, in the order they were added. The value is
+   * decoded once, when the first listener of values is called or a lazy listener reads it;
+   * a value that does not decode is reported once and skips the listeners of values.
+   */
+  deliver(topic: string, bytes: Uint8Array, from: string | undefined, decode: (bytes: Uint8Array) => unknown): void {
     const entry = this.topics.get(topic);
     if (entry === undefined) return;
-    const meta: EventMeta = from === undefined ? { topic } : { topic, from };
-    for (const listener of [...entry.listeners]) {
+    const event = new LazyEvent(topic, from, bytes, decode);
+    let meta: EventMeta | undefined;
+    let failed = false;
+    const listeners = entry.listeners.length === 1 ? entry.listeners : [...entry.listeners];
+    for (const held of listeners) {
       try {
-        listener(value, meta);
+        if (held.lazy) {
+          held.f(event);
+          continue;
+        }
+        if (failed) continue;
+        let value: unknown;
+        try {
+          value = event.payload;
+        } catch (e) {
+          failed = true;
+          this.report(e);
+          continue;
+        }
+        meta ??= from === undefined ? { topic } : { topic, from };
+        held.f(value, meta);
       } catch (e) {
         this.report(e);
       }

@@ -19,10 +19,20 @@
 
 import { SwitchboardError, malformed } from "./errors.js";
 
-/** The protocol version this client speaks. */
-export const PROTOCOL_VERSION = 1;
+/** The newest protocol version this client speaks: 2 adds the `events` frame to 1. */
+export const PROTOCOL_VERSION = 2;
 /** Every protocol version this client can speak, newest first. */
-export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
+export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION, 1];
+/** The first protocol version with the `events` frame. */
+export const EVENTS_VERSION = 2;
+
+/**
+ * The `v` a frame of kind `k` carries: the version that defines the kind (1 for every kind
+ * of version 1, unchanged since; 2 for `events`).
+ */
+export function frameVersion(k: string): number {
+  return k === "events" ? EVENTS_VERSION : 1;
+}
 /** The stream credit a request gets when it names none. */
 export const DEFAULT_STREAM_CREDIT = 16;
 /** Longest name (address names, methods) in bytes. */
@@ -122,6 +132,18 @@ export interface EventFrame {
   from?: string;
 }
 
+/** `events` (version 2, host → client): events of one topic and publisher, in order. */
+export interface EventsFrame {
+  v: number;
+  k: "events";
+  /** The topic. */
+  topic: string;
+  /** The encoded values, in the order they were published. */
+  payloads: Uint8Array[];
+  /** The publisher's address, as in `event`. */
+  from?: string;
+}
+
 /** `subscribe` (client → host), answered by a `response`. */
 export interface SubscribeFrame {
   v: number;
@@ -200,13 +222,14 @@ export interface ErrorFrame {
   versions?: number[];
 }
 
-/** Any frame of protocol version 1. */
+/** Any frame of protocol versions 1 and 2. */
 export type Frame =
   | HelloFrame
   | WelcomeFrame
   | RequestFrame
   | ResponseFrame
   | EventFrame
+  | EventsFrame
   | SubscribeFrame
   | UnsubscribeFrame
   | CancelFrame
@@ -218,7 +241,7 @@ export type Frame =
 /** A frame's kind: the `k` field. */
 export type FrameKind = Frame["k"];
 
-/** A frame to encode: `v` may be left out (it defaults to {@link PROTOCOL_VERSION}). */
+/** A frame to encode: `v` may be left out (it defaults to {@link frameVersion} of its kind). */
 export type OutgoingFrame = Frame extends infer F ? (F extends Frame ? Omit<F, "v"> & { v?: number } : never) : never;
 
 /** Every frame kind, in PROTOCOL.md's order. */
@@ -228,6 +251,7 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   "request",
   "response",
   "event",
+  "events",
   "subscribe",
   "unsubscribe",
   "cancel",

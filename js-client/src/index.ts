@@ -39,12 +39,13 @@ export {
   SwitchboardError,
   isSwitchboardError,
 } from "./errors.js";
-export { type EventMeta, type Listener, type Unlisten } from "./events.js";
+export { type EventListener, type EventMeta, type Listener, type ReceivedEvent, type Unlisten } from "./events.js";
 export {
   type CancelFrame,
   type CreditFrame,
   type ErrorFrame,
   type EventFrame,
+  type EventsFrame,
   type Frame,
   type FrameKind,
   type HelloFrame,
@@ -60,6 +61,7 @@ export {
   type WelcomeFrame,
   type WireError,
   DEFAULT_STREAM_CREDIT,
+  EVENTS_VERSION,
   FRAME_KINDS,
   MAX_NAME_LEN,
   MAX_TOPIC_LEN,
@@ -67,6 +69,7 @@ export {
   PROTOCOL_VERSION,
   SUPPORTED_VERSIONS,
   addressProblem,
+  frameVersion,
   nameProblem,
   parseTarget,
   topicProblem,

@@ -15,7 +15,7 @@ import {
   type WireError,
   FRAME_KINDS,
   MAX_VERSIONS,
-  PROTOCOL_VERSION,
+  frameVersion,
   SUPPORTED_VERSIONS,
   addressProblem,
   nameProblem,
@@ -189,6 +189,20 @@ class FieldMap {
     return out;
   }
 
+  /** An array of binaries (views into the frame, not copies). */
+  bins(field: string): Uint8Array[] {
+    const pos = this.need(field);
+    const [n, first] = this.r.arrayHeader(pos, field, "an array of binaries");
+    const out: Uint8Array[] = new Array<Uint8Array>(n);
+    let p = first;
+    for (let i = 0; i < n; i++) {
+      const b = this.r.bin(p, field);
+      out[i] = b;
+      p = b.byteOffset - this.r.bytes.byteOffset + b.length;
+    }
+    return out;
+  }
+
   /** The same fields, reported as fields of a `kind` frame. */
   withKind(kind: string): FieldMap {
     return new FieldMap(this.r, this.offsets, kind);
@@ -356,8 +370,9 @@ export function readFrame(bytes: Uint8Array): Frame {
     throw new SwitchboardError("unknown_frame", `unknown frame kind \`${k.slice(0, 64)}\``);
   }
   const r = top.withKind(k);
-  // A `hello` of any `v` is read in version 1's frozen shape; every decoded frame says `v: 1`.
-  v = PROTOCOL_VERSION;
+  // A `hello` of any `v` is read in version 1's frozen shape; every decoded frame says the
+  // version that defines its kind (1, or 2 for `events`).
+  v = frameVersion(k);
   switch (k) {
     case "hello":
       return { v, k, versions: r.uints("versions"), client: r.str("client"), name: r.str("name") };
@@ -398,6 +413,12 @@ export function readFrame(bytes: Uint8Array): Frame {
       const payload = r.bin("payload");
       if (!r.has("from")) return { v, k, topic, payload };
       return { v, k, topic, payload, from: r.address("from") };
+    }
+    case "events": {
+      const topic = r.topic();
+      const payloads = r.bins("payloads");
+      if (!r.has("from")) return { v, k, topic, payloads };
+      return { v, k, topic, payloads, from: r.address("from") };
     }
     case "subscribe":
     case "unsubscribe":

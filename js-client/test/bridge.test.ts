@@ -247,6 +247,114 @@ describe("bridge routing", () => {
   });
 });
 
+/** A fake reply-route handler playing runtime-wry: frames answered in the promise, polls held. */
+function fakeReplyHandler(answer: (frame: Frame) => Frame | null) {
+  const messages: string[] = [];
+  const queue: Uint8Array[] = [];
+  let wakePoll: (() => void) | null = null;
+  let gone = false;
+  const handler = {
+    async postMessage(message: string): Promise<unknown> {
+      messages.push(message);
+      if (message === "!") {
+        while (queue.length === 0 && !gone) await new Promise<void>((resolve) => (wakePoll = resolve));
+        if (gone) return null;
+        return toBase64(encodeBatch(queue.splice(0)));
+      }
+      const reply = answer(decodeFrame(fromBase64(message)));
+      return reply === null ? "" : toBase64(encodeFrame(reply));
+    },
+  };
+  return {
+    handler,
+    messages,
+    push(frame: Frame | Omit<Frame, "v">): void {
+      queue.push(encodeFrame(frame as Frame));
+      wakePoll?.();
+    },
+    end(): void {
+      gone = true;
+      wakePoll?.();
+    },
+  };
+}
+
+describe("bridge reply route", () => {
+  test("small_frames_and_pushes_take_the_reply_route_and_large_frames_fetch", async () => {
+    const host = fakeReplyHandler((f) =>
+      f.k === "hello"
+        ? (WELCOME as Frame)
+        : f.k === "request"
+          ? ({ v: 1, k: "response", id: f.id, ok: encodePayload("small") } as Frame)
+          : f.k === "subscribe"
+            ? ({ v: 1, k: "response", id: f.id, ok: new Uint8Array() } as Frame)
+            : null,
+    );
+    const posted: string[] = [];
+    const global: BridgeGlobals = { ipc: { postMessage: (m: string) => posted.push(m) }, webkit: { messageHandlers: { switchboard: host.handler } } };
+    global.top = global;
+    const bridge = fakeBridge((f) => (f.k === "request" ? { v: 1, k: "response", id: f.id, ok: encodePayload("large") } : null));
+    const transport = bridgeTransport({ base: "sb://x", fetch: bridge.fetch, global });
+    expect(transport.reply).toBe(true);
+    const client = await connect(transport);
+    expect(await client.invoke("cmd:echo", { data: new Uint8Array(10) })).toBe("small");
+    expect(await client.invoke("cmd:echo", { data: new Uint8Array(100_000) })).toBe("large");
+    const seen: unknown[] = [];
+    await client.listen("tick", (p) => seen.push(p));
+    host.push({ k: "event", topic: "tick", payload: encodePayload(7) });
+    await sleep(5);
+    expect(seen).toEqual([7]);
+    expect(posted).toEqual([]);
+    expect(bridge.calls.some((c) => c.url === "sb://x/poll")).toBe(false); // pushes ride the reply route's poll
+    expect(host.messages.filter((m) => m === "!").length).toBeGreaterThan(0);
+    host.end();
+    client.close();
+  });
+
+  test("a_handler_without_a_token_falls_back_for_good", async () => {
+    const handler = {
+      postMessage(): Promise<unknown> {
+        throw new Error("switchboard: this page has no bridge token (its origin is not trusted by the app)");
+      },
+    };
+    const global: BridgeGlobals = { webkit: { messageHandlers: { switchboard: handler } } };
+    const bridge = fakeBridge((f) => (f.k === "hello" ? (WELCOME as Frame) : null));
+    const transport = bridgeTransport({ base: "sb://x", fetch: bridge.fetch, global });
+    const client = await connect(transport);
+    expect(transport.reply).toBe(false);
+    expect(bridge.calls.filter((c) => c.url === "sb://x/ipc")).toHaveLength(1);
+    client.close();
+  });
+
+  test("instant_empty_reply_polls_back_off", async () => {
+    let polls = 0;
+    const handler = {
+      async postMessage(message: string): Promise<unknown> {
+        if (message === "!") {
+          polls++;
+          return ""; // replaced at once, every time
+        }
+        const f = decodeFrame(fromBase64(message));
+        if (f.k === "hello") return toBase64(encodeFrame(WELCOME));
+        return toBase64(encodeFrame({ v: 1, k: "response", id: (f as { id: number }).id, ok: new Uint8Array() }));
+      },
+    };
+    const global: BridgeGlobals = { webkit: { messageHandlers: { switchboard: handler } } };
+    const client = await connect(bridgeTransport({ base: "sb://x", fetch: fakeBridge(() => null).fetch, global }));
+    await client.listen("t", () => undefined);
+    await sleep(300);
+    expect(polls).toBeGreaterThan(1);
+    expect(polls).toBeLessThan(10);
+    client.close();
+  });
+
+  test("an_iframe_never_uses_the_reply_route", () => {
+    const host = fakeReplyHandler(() => null);
+    const global: BridgeGlobals = { top: {}, webkit: { messageHandlers: { switchboard: host.handler } } };
+    expect(bridgeTransport({ base: "sb://x", fetch: fakeBridge(() => null).fetch, global }).reply).toBe(false);
+  });
+});
+
 describe("bridge fallback to postMessage", () => {
   test("a_failing_fetch_falls_back_and_receive_delivers_answers", async () => {
     const posted: Frame[] = [];

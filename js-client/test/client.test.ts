@@ -27,7 +27,7 @@ describe("handshake", () => {
   test("connect_sends_hello_and_keeps_the_welcome", async () => {
     const host = scriptedHost();
     const client = await connect(host.transport, { name: "tests", client: "test" });
-    expect(host.received[0]).toEqual({ v: 1, k: "hello", versions: [1], client: "test", name: "tests" });
+    expect(host.received[0]).toEqual({ v: 1, k: "hello", versions: [2, 1], client: "test", name: "tests" });
     expect(client.session).toEqual({
       version: 1,
       session: "s-1",
@@ -39,12 +39,12 @@ describe("handshake", () => {
   });
 
   test("no_common_version_rejects_with_the_hosts_versions", async () => {
-    const host = mockTransport(() => null, { versions: [2, 3] });
+    const host = mockTransport(() => null, { versions: [3, 4] });
     const e = await rejection(connect(host));
     expect(e.code).toBe("unsupported_version");
-    expect(e.message).toContain("this client speaks [1]");
-    expect(e.message).toContain("the host speaks [2, 3]");
-    expect(e.data).toEqual({ versions: [2, 3] });
+    expect(e.message).toContain("this client speaks [2, 1]");
+    expect(e.message).toContain("the host speaks [3, 4]");
+    expect(e.data).toEqual({ versions: [3, 4] });
     expect(host.closed).toBe(true);
   });
 
@@ -225,6 +225,62 @@ describe("events", () => {
       [2, "counter"],
       [3, "counter"],
     ]);
+  });
+
+  test("an_events_frame_of_version_2_is_delivered_in_order_around_lone_events", async () => {
+    const host = scriptedHost((f) => (f.k === "subscribe" ? { k: "response", id: f.id, ok: new Uint8Array() } : null));
+    const client = await connect(host.transport);
+    const seen: unknown[] = [];
+    await client.listen("t", (v, meta) => seen.push([v, meta.from]));
+    host.transport.push(
+      encodeBatch([
+        encodeFrame({ k: "event", topic: "t", payload: encodePayload(0) }),
+        encodeFrame({ k: "events", topic: "t", payloads: [1, 2, 3].map((n) => encodePayload(n)), from: "window:main" }),
+        encodeFrame({ k: "events", topic: "other", payloads: [encodePayload(9)] }),
+        encodeFrame({ k: "event", topic: "t", payload: encodePayload(4) }),
+      ]),
+    );
+    await sleep(5);
+    expect(seen).toEqual([
+      [0, undefined],
+      [1, "window:main"],
+      [2, "window:main"],
+      [3, "window:main"],
+      [4, undefined],
+    ]);
+  });
+
+  test("a_lazy_listener_that_never_reads_the_payload_never_decodes_it", async () => {
+    const host = scriptedHost((f) => (f.k === "subscribe" ? { k: "response", id: f.id, ok: new Uint8Array() } : null));
+    const errors: unknown[] = [];
+    const client = await connect(host.transport, { onError: (e) => errors.push(e) });
+    let count = 0;
+    const values: unknown[] = [];
+    await client.listenEvents("t", () => count++);
+    // an undecodable value (0xc1) costs the counting listener nothing and reports nothing
+    host.transport.push(encodeFrame({ k: "events", topic: "t", payloads: [new Uint8Array([0xc1]), encodePayload(2)] }));
+    await sleep(5);
+    expect(count).toBe(2);
+    expect(errors).toEqual([]);
+    await client.listenEvents<number>("t", (e) => {
+      try {
+        values.push(e.payload);
+      } catch (err) {
+        values.push((err as { code?: string }).code);
+      }
+    });
+    host.transport.push(encodeFrame({ k: "events", topic: "t", payloads: [new Uint8Array([0xc1]), encodePayload(3)] }));
+    await sleep(5);
+    expect(count).toBe(4);
+    expect(values).toEqual(["malformed", 3]);
+  });
+
+  test("the_client_offers_version_2_and_a_version_1_host_is_still_served", async () => {
+    const host = scriptedHost();
+    const client = await connect(host.transport);
+    expect((host.received[0] as { versions: number[] }).versions).toEqual([2, 1]);
+    expect(client.session.version).toBe(1); // the scripted host's welcome chose 1
+    client.close();
   });
 
   test("unlisten_sends_unsubscribe_and_leaks_nothing", async () => {

@@ -34,8 +34,8 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 describe("golden frame vectors", () => {
-  test("the files are protocol 1 with the default limits", () => {
-    expect(frames.protocol).toBe(1);
+  test("the files are protocol 2 with the default limits", () => {
+    expect(frames.protocol).toBe(2);
     expect(frames.limits).toEqual({ max_frame: 67108864, max_depth: 64 });
     expect(frames.canonical.length).toBeGreaterThan(10);
     expect(frames.accept.length).toBeGreaterThan(5);

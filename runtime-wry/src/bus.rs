@@ -26,6 +26,10 @@ impl Outbound for WindowOutbound {
             }
         }
     }
+
+    fn negotiated(&self, version: u32) {
+        self.0.negotiated(version);
+    }
 }
 
 struct CoreSession(Arc<Session>);

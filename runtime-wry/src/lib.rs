@@ -38,6 +38,8 @@
 //! }
 //! ```
 #![warn(missing_docs, unreachable_pub)]
+// the one exception: the native reply route's FFI (`native`), in one documented module
+#![deny(unsafe_code)]
 
 // lets `assets!` (which names `::switchboard_runtime_wry::Assets`) work inside this crate too
 extern crate self as switchboard_runtime_wry;
@@ -45,13 +47,18 @@ extern crate self as switchboard_runtime_wry;
 pub mod assets;
 pub mod bridge;
 mod bus;
+#[cfg(target_os = "linux")]
+mod native;
 pub mod origin;
 mod runtime;
 mod window;
 
 pub use assets::{Assets, DEFAULT_CSP};
 pub use origin::{Origin, TrustedOrigins};
-pub use runtime::{CloseDecision, Frontend, WryHandle, WryRuntime, AUTOMATION_ENV, DEV_URL_ENV};
+pub use runtime::{
+    CloseDecision, Frontend, WryHandle, WryRuntime, AUTOMATION_ENV, DEV_URL_ENV, PUSH_ENV,
+    ROUTE_ENV,
+};
 
 /// Embeds a folder of the calling crate (relative to its `Cargo.toml`) as [`Assets`], each
 /// file at its path under the folder: `assets!("frontend")`.

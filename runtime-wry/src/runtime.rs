@@ -31,8 +31,8 @@ use wry::{WebContext, WebView, WebViewBuilder};
 
 use crate::assets::{self, Assets, APP_SCHEME, DEFAULT_CSP};
 use crate::bridge::{
-    ipc_guard_script, receive_script, Bridge, Deliver, DocumentId, ScheduleFlush, WindowLink,
-    BRIDGE_SCHEME,
+    ipc_guard_script, receive_script, Bridge, Deliver, DocumentId, ReplyId, ReplyLater,
+    ScheduleFlush, WindowLink, BRIDGE_SCHEME,
 };
 use crate::bus;
 use crate::origin::{Origin, TrustedOrigins};
@@ -51,6 +51,34 @@ pub const DEV_URL_ENV: &str = "SWITCHBOARD_DEV_URL";
 /// in debug builds only; a release build enables automation with
 /// [`WryRuntime::automation`] alone.
 pub const AUTOMATION_ENV: &str = "SWITCHBOARD_WEBVIEW_AUTOMATION";
+
+/// The environment variables that pick the pages' default route (`auto`, `reply`,
+/// `postMessage`, `fetch`) and push path (`auto`, `fetch`), for A/B measurements
+/// (`benches/e2e`); unset, the client decides by feature detection.
+pub const ROUTE_ENV: &str = "SWITCHBOARD_BRIDGE_ROUTE";
+/// See [`ROUTE_ENV`].
+pub const PUSH_ENV: &str = "SWITCHBOARD_BRIDGE_PUSH";
+
+/// The init script that hands the client the routes chosen by [`ROUTE_ENV`]/[`PUSH_ENV`],
+/// if any.
+fn route_script() -> Option<String> {
+    let pick = |name: &str, allowed: &[&str]| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| allowed.contains(&v.as_str()))
+    };
+    let route = pick(ROUTE_ENV, &["auto", "reply", "postMessage", "fetch"]);
+    let push = pick(PUSH_ENV, &["auto", "fetch"]);
+    if route.is_none() && push.is_none() {
+        return None;
+    }
+    let field = |name: &str, value: Option<String>| value.map(|v| format!("{name}: '{v}',"));
+    Some(format!(
+        "window.__SWITCHBOARD_BRIDGE__ = Object.assign(window.__SWITCHBOARD_BRIDGE__ || {{}}, {{ {} {} }});",
+        field("route", route).unwrap_or_default(),
+        field("push", push).unwrap_or_default()
+    ))
+}
 
 /// Where pages reach the bridge on this platform.
 fn bridge_base() -> String {
@@ -143,6 +171,8 @@ pub(crate) enum UiEvent {
     Eval(Name, DocumentId, String),
     /// Flush the queue of a document's top session by `evaluate_script`.
     Flush(Name, DocumentId),
+    /// Answer a kept reply of the native reply route (dropped if its document is gone).
+    Reply(Name, ReplyId, DocumentId, Option<String>),
     Exit(i32),
 }
 
@@ -405,6 +435,7 @@ impl WryRuntime {
             csp: Arc::from(csp),
             windows: HashMap::new(),
             ids: HashMap::new(),
+            desks: HashMap::new(),
             protocols_registered: false,
             web_context,
         };
@@ -441,6 +472,11 @@ impl WryRuntime {
                     ui.eval(&label, document, &script);
                 }
                 Event::UserEvent(UiEvent::Flush(label, document)) => ui.flush(&label, document),
+                Event::UserEvent(UiEvent::Reply(label, id, document, text)) => {
+                    if let Some(desk) = ui.desks.get(&label) {
+                        desk.finish(id, document, text);
+                    }
+                }
                 Event::UserEvent(UiEvent::Exit(code)) => {
                     *control_flow = ControlFlow::ExitWithCode(code);
                 }
@@ -536,6 +572,59 @@ impl Replies {
     }
 }
 
+/// The replies of a window's native reply route that wait for an answer (UI thread only:
+/// a reply is a WebKit object). Other threads name them by id ([`UiEvent::Reply`]); each
+/// waits with its document, and is dropped (its promise rejected) when that document is no
+/// longer the window's, or when the window navigates.
+#[derive(Default)]
+struct ReplyDesk {
+    #[cfg(target_os = "linux")]
+    waiting: std::cell::RefCell<HashMap<ReplyId, (DocumentId, crate::native::Reply)>>,
+    next: std::cell::Cell<ReplyId>,
+    link: OnceCell<Arc<WindowLink>>,
+}
+
+impl ReplyDesk {
+    fn next_id(&self) -> ReplyId {
+        let id = self.next.get().wrapping_add(1);
+        self.next.set(id);
+        id
+    }
+
+    /// Whether `document` is still the window's.
+    fn current(&self, document: DocumentId) -> bool {
+        self.link
+            .get()
+            .is_some_and(|link| link.document() == document)
+    }
+
+    /// Answer kept reply `id`, if it and its document are still there.
+    fn finish(&self, id: ReplyId, document: DocumentId, text: Option<String>) {
+        #[cfg(target_os = "linux")]
+        {
+            let kept = self.waiting.borrow_mut().remove(&id);
+            match kept {
+                Some((kept_for, reply)) if kept_for == document && self.current(document) => {
+                    reply.answer(text);
+                }
+                Some(_) => tracing::debug!("a reply for a page that is gone dropped"),
+                None => {}
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (id, document, text);
+    }
+
+    /// The window committed a new document: the old one's replies go unanswered.
+    fn forget_all(&self) {
+        #[cfg(target_os = "linux")]
+        {
+            let old = std::mem::take(&mut *self.waiting.borrow_mut());
+            drop(old);
+        }
+    }
+}
+
 fn evaluate(webview: &WebView, label: &str, script: &str) {
     if let Err(e) = webview.evaluate_script(script) {
         tracing::warn!(window = %label, error = %e, "evaluate_script failed");
@@ -551,6 +640,8 @@ struct Ui {
     csp: Arc<str>,
     windows: HashMap<Name, OpenWindow>,
     ids: HashMap<WindowId, Name>,
+    /// Each window's kept replies of the native reply route.
+    desks: HashMap<Name, Rc<ReplyDesk>>,
     protocols_registered: bool,
     web_context: WebContext,
 }
@@ -608,15 +699,28 @@ impl Ui {
         let ipc_guard = ipc_guard_script(&bridge_base());
         let drop_app = self.app.clone();
         let drop_label = label.clone();
-        let mut builder = WebViewBuilder::new_with_web_context(&mut self.web_context)
-            .with_id(label.as_str())
-            .with_url(&url)
-            .with_initialization_script_for_main_only(ipc_guard, true)
+        let desk = Rc::new(ReplyDesk::default());
+        let _ = desk.link.set(link.clone());
+        let load_desk = desk.clone();
+        let load_link = link.clone();
+        let builder =
+            WebViewBuilder::new_with_web_context(&mut self.web_context).with_id(label.as_str());
+        // on WebKitGTK the page loads once the reply route's handler is registered (below),
+        // so the guard script of the first document finds it
+        #[cfg(not(target_os = "linux"))]
+        let builder = builder.with_url(&url);
+        let builder = builder.with_initialization_script_for_main_only(ipc_guard, true);
+        let builder = match route_script() {
+            Some(script) => builder.with_initialization_script_for_main_only(script, false),
+            None => builder,
+        };
+        let mut builder = builder
             .with_initialization_script_for_main_only(CLIENT_SCRIPT, false)
             .with_devtools(cfg!(debug_assertions))
             .with_on_page_load_handler(move |event, url| {
                 if let wry::PageLoadEvent::Started = event {
-                    link.navigated(&url);
+                    load_link.navigated(&url);
+                    load_desk.forget_all();
                 }
             })
             .with_drag_drop_handler(move |event| {
@@ -684,6 +788,42 @@ impl Ui {
         let webview = Rc::new(webview.map_err(|e| format!("creating the webview: {e}"))?);
         let _ = own_webview.set(Rc::downgrade(&webview));
         self.protocols_registered = true;
+        #[cfg(target_os = "linux")]
+        {
+            let proxy = self.handle.proxy.clone();
+            let reply_label = label.clone();
+            let later: ReplyLater = Arc::new(move |id, document, text| {
+                let _ = proxy.send_event(UiEvent::Reply(reply_label.clone(), id, document, text));
+            });
+            let bridge = self.bridge.clone();
+            let reply_desk = desk.clone();
+            let name = label.as_str().to_owned();
+            use wry::WebViewExtUnix;
+            let native = crate::native::register(&webview.webview(), move |message, reply| {
+                let id = reply_desk.next_id();
+                match bridge.handle_reply(&name, message, id, &later) {
+                    crate::bridge::ReplyAction::Now(document, text) => {
+                        if reply_desk.current(document) {
+                            reply.answer(text);
+                        }
+                    }
+                    crate::bridge::ReplyAction::Later(document) => {
+                        reply_desk
+                            .waiting
+                            .borrow_mut()
+                            .insert(id, (document, reply));
+                    }
+                    crate::bridge::ReplyAction::Refuse(why) => reply.reject(why),
+                }
+            });
+            if !native {
+                tracing::info!(window = %label, "no native reply route (WebKitGTK < 2.40): pages use fetch and postMessage");
+            }
+            webview
+                .load_url(&url)
+                .map_err(|e| format!("loading {url}: {e}"))?;
+        }
+        self.desks.insert(label.clone(), desk);
 
         tracing::info!(window = %label, %url, "window opened");
         self.ids.insert(window.id(), label.clone());
@@ -732,6 +872,9 @@ impl Ui {
         let Some(open) = self.windows.remove(label) else {
             return;
         };
+        if let Some(desk) = self.desks.remove(label) {
+            desk.forget_all();
+        }
         self.ids.remove(&open.window.id());
         self.bridge.detach(label.as_str());
         drop(open);

@@ -156,23 +156,31 @@ fn closing_a_window_with_a_request_in_flight_leaves_the_app_serving_the_other() 
     assert_eq!(reply, json!("Hello, still here! (from Rust)"));
 }
 
+/// The string routes every security test runs against (`?route=` of the attack pages): wry's
+/// `postMessage` answered by `evaluate_script`, and the native reply route (WebKitGTK 2.40+'s
+/// script message handler with reply). `fetch` is covered by `SB.invoke` in every test.
+const ROUTES: [&str; 2] = ["post", "reply"];
+
 /// A page of another origin: it tries the bridge with fetch and with WebKit's message
-/// handler, and writes what happened in `#fetch` and `#post`.
+/// handler of the route named by `?route=` (`post`: `ipc`; `reply`: `switchboard`), and
+/// writes what happened in `#fetch` and `#post`.
 const EVIL_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><script>{client}</script></head>
 <body><h1 id="label">evil</h1><p id="fetch"></p><p id="post"></p><script>
 (async () => {
   const show = (id, text) => { document.getElementById(id).textContent = text; };
+  const route = new URLSearchParams(location.search).get('route') || 'post';
   try { const v = await SB.invoke('cmd:greet', { name: 'mallory' }); show('fetch', 'reached: ' + v); }
   catch (e) { show('fetch', 'refused: ' + (e.code || 'network')); }
-  const handlers = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.ipc;
+  const handlers = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers[SB.HANDLER[route]];
   if (!handlers) { show('post', 'refused: no message handler'); return; }
   try {
     // a raw request without hello: it must not ride on another session's handshake
-    handlers.postMessage(SB.b64(SB.encode({ v: 1, k: 'request', id: 4242, to: 'cmd:greet', method: '', payload: SB.encode({ name: 'raw' }) })));
+    const raw = handlers.postMessage(SB.b64(SB.encode({ v: 1, k: 'request', id: 4242, to: 'cmd:greet', method: '', payload: SB.encode({ name: 'raw' }) })));
+    if (raw && raw.catch) raw.catch(() => undefined);
     const timeout = new Promise((r) => setTimeout(() => r('refused: no answer'), 3000));
-    const attempt = SB.invokeViaPost('cmd:greet', { name: 'mallory' }, (t) => handlers.postMessage(t))
+    const attempt = SB.via[route]('cmd:greet', { name: 'mallory' }, (t) => handlers.postMessage(t))
       .then((v) => 'reached: ' + v, (e) => 'refused: ' + (e.code || 'error'));
-    show('post', await Promise.race([attempt, timeout]));
+    show('post', route + ' ' + await Promise.race([attempt, timeout]));
   } catch (e) {
     // the top frame's guard gives a page of an untrusted origin no token: it throws
     show('post', 'refused: thrown');
@@ -193,43 +201,55 @@ fn evil_results(driver: &Driver) -> (String, String) {
 fn a_page_in_an_untrusted_origin_or_iframe_cannot_reach_any_command() {
     let _serial = serial();
     let server = Server::start(EVIL_PAGE);
-    let driver = Driver::start();
-    driver.switch_to_label("main");
+    for route in ROUTES {
+        let page = format!("{}?route={route}", server.url());
+        let driver = Driver::start();
+        driver.switch_to_label("main");
 
-    // an iframe of another origin inside the app's own page
-    driver.run(&format!(
-        "const f = document.createElement('iframe'); f.id = 'evil'; f.src = {:?}; document.body.appendChild(f);",
-        server.url()
-    ));
-    driver.wait_for(
-        "the iframe",
-        "const f = document.getElementById('evil'); return !!(f && f.contentWindow);",
-        WAIT,
-    );
-    driver.frame(Some("#evil"));
-    let (fetch, post) = evil_results(&driver);
-    eprintln!("iframe of another origin: fetch -> {fetch:?}, postMessage -> {post:?}");
-    assert!(fetch.starts_with("refused"), "iframe fetch: {fetch}");
-    assert!(post.starts_with("refused"), "iframe postMessage: {post}");
-    driver.frame(None);
+        // an iframe of another origin inside the app's own page
+        driver.run(&format!(
+            "const f = document.createElement('iframe'); f.id = 'evil'; f.src = {page:?}; document.body.appendChild(f);"
+        ));
+        driver.wait_for(
+            "the iframe",
+            "const f = document.getElementById('evil'); return !!(f && f.contentWindow);",
+            WAIT,
+        );
+        driver.frame(Some("#evil"));
+        let (fetch, post) = evil_results(&driver);
+        eprintln!("{route}: iframe of another origin: fetch -> {fetch:?}, message -> {post:?}");
+        assert!(
+            fetch.starts_with("refused"),
+            "{route}: iframe fetch: {fetch}"
+        );
+        assert!(
+            post.starts_with(&format!("{route} refused")),
+            "{route}: iframe message: {post}"
+        );
+        driver.frame(None);
 
-    // a window whose top page is of another origin
-    let opened = invoke(
-        &driver,
-        "cmd:open_window",
-        json!({ "label": "evil", "url": server.url() }),
-    );
-    assert_eq!(opened, json!({ "ok": null }), "{opened}");
-    driver.switch_to_label("evil");
-    let (fetch, post) = evil_results(&driver);
-    assert_eq!(fetch, "refused: forbidden", "top-level fetch");
-    assert_eq!(
-        post, "refused: thrown",
-        "top-level postMessage: the guard gives an untrusted page no token"
-    );
+        // a window whose top page is of another origin
+        let opened = invoke(
+            &driver,
+            "cmd:open_window",
+            json!({ "label": "evil", "url": page }),
+        );
+        assert_eq!(opened, json!({ "ok": null }), "{opened}");
+        driver.switch_to_label("evil");
+        let (fetch, post) = evil_results(&driver);
+        assert_eq!(fetch, "refused: forbidden", "{route}: top-level fetch");
+        assert_eq!(
+            post, "refused: thrown",
+            "{route}: top-level message: the guard gives an untrusted page no token"
+        );
 
-    driver.switch_to_label("main");
-    assert_eq!(hits(&driver), 0, "a command ran for an untrusted page");
+        driver.switch_to_label("main");
+        assert_eq!(
+            hits(&driver),
+            0,
+            "{route}: a command ran for an untrusted page"
+        );
+    }
 }
 
 #[test]
@@ -250,6 +270,46 @@ fn the_post_message_fallback_answers_through_evaluate_script() {
            return 'ok'; })().then(done, e => done(e.code + ': ' + e.message));",
     );
     assert_eq!(many, json!("ok"));
+}
+
+#[test]
+fn the_reply_route_answers_at_once_and_later_and_survives_garbage_collection() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    let present = driver.run(
+        "return !!(window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.switchboard);",
+    );
+    assert_eq!(
+        present,
+        json!(true),
+        "WebKitGTK >= 2.40 registers the reply route"
+    );
+    let answer = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         SB.invokeViaReply('cmd:greet', { name: 'Reply' }).then(v => done({ ok: v }), e => done({ code: e.code || String(e) }));",
+    );
+    assert_eq!(answer, json!({ "ok": "Hello, Reply! (from Rust)" }));
+    // an async command: its reply is kept and answered from the UI thread later
+    let slow = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         SB.invokeViaReply('cmd:slow', { ms: 50 }).then(v => done({ ok: v }), e => done({ code: e.code || String(e) }));",
+    );
+    assert_eq!(slow, json!({ "ok": "slow done" }));
+    let many = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         (async () => { let junk = []; \
+           for (let i = 0; i < 300; i++) { await SB.invokeViaReply('cmd:hits', {}); junk.push(new Array(2000).fill(i)); if (junk.length > 20) junk = []; } \
+           return 'ok'; })().then(done, e => done(e.code + ': ' + e.message));",
+    );
+    assert_eq!(many, json!("ok"));
+    // a message without the token is refused: the promise rejects
+    let raw = driver.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window.webkit), 'messageHandlers'); \
+         d.get.call(window.webkit).switchboard.postMessage('AAAA').then(v => done('answered ' + v), e => done('rejected'));",
+    );
+    assert_eq!(raw, json!("rejected"));
 }
 
 #[test]
@@ -484,29 +544,35 @@ fn a_remote_origin_named_by_a_capability_gets_exactly_its_grants() {
     );
 }
 
-/// A page of another origin that attacks the string channel's token: it reaches the real
-/// message handler through WebKit's prototype getter, hooks `postMessage` on the handler's
-/// prototype and `Reflect.apply`, calls the guarded wrapper, and asks for a token itself.
-/// It writes what it saw in `#steal` as JSON. Framed with `#frame:<candidates>`, it posts a
-/// frame with each candidate token through its own message handler instead.
+/// A page of another origin that attacks a string route's token (`?route=`: `post` attacks
+/// `ipc`, `reply` the reply route's `switchboard` handler): it reaches the real message
+/// handler through WebKit's prototype getter, hooks `postMessage` on the handler's prototype
+/// and `Reflect.apply`, calls the guarded wrapper, and asks for a token itself. It writes what
+/// it saw in `#steal` as JSON. Framed with `#frame:<candidates>`, it posts a frame with each
+/// candidate token through its own message handler instead, and writes `posted <n>` once
+/// every message was answered or refused.
 const ATTACK_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><script>{client}</script></head>
 <body><p id="steal"></p><script>
 (() => {
-  const frame = (name) => SB.b64(SB.encode({ v: 1, k: 'request', id: 77, to: 'cmd:greet', method: '', payload: SB.encode({ name }) }));
+  const route = new URLSearchParams(location.search).get('route') || 'post';
+  const name = SB.HANDLER[route];
+  const frame = (who) => SB.b64(SB.encode({ v: 1, k: 'request', id: 77, to: 'cmd:greet', method: '', payload: SB.encode({ name: who }) }));
   const real = () => {
     try {
       const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window.webkit), 'messageHandlers');
-      return d && d.get ? d.get.call(window.webkit).ipc : null;
+      return d && d.get ? d.get.call(window.webkit)[name] : null;
     } catch (e) { return null; }
   };
   if (location.hash.startsWith('#frame:')) {
     // an iframe replaying what the top page captured
     const candidates = JSON.parse(decodeURIComponent(location.hash.slice(7)));
-    const handler = real() || (window.webkit && window.webkit.messageHandlers.ipc);
+    const handler = real() || (window.webkit && window.webkit.messageHandlers[name]);
     let posted = 0;
-    for (const c of candidates) { try { handler.postMessage(c.split(':')[0] + ':' + frame('replayed')); posted++; } catch (e) {} }
-    try { handler.postMessage(frame('untokened')); posted++; } catch (e) {}
-    document.getElementById('steal').textContent = 'posted ' + posted;
+    const answers = [];
+    const post = (m) => { try { answers.push(Promise.resolve(handler.postMessage(m)).catch(() => undefined)); posted++; } catch (e) {} };
+    for (const c of candidates) post(c.split(':')[0] + ':' + frame('replayed'));
+    post(frame('untokened'));
+    Promise.all(answers).then(() => { document.getElementById('steal').textContent = 'posted ' + posted; });
     return;
   }
   window.SB_STEAL = (() => {
@@ -520,7 +586,7 @@ const ATTACK_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><s
     const apply = Reflect.apply;
     Reflect.apply = function (f, t, a) { captured.push(String(a && a[0])); return apply(f, t, a); };
     let wrapper;
-    try { window.webkit.messageHandlers.ipc.postMessage('probe'); wrapper = 'sent'; } catch (e) { wrapper = 'threw'; }
+    try { const p = window.webkit.messageHandlers[name].postMessage('probe'); if (p && p.catch) p.catch(() => undefined); wrapper = 'sent'; } catch (e) { wrapper = 'threw'; }
     let token;
     try { const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); token = x.status + ':' + x.responseText; }
     catch (e) { token = 'error'; }
@@ -544,37 +610,50 @@ fn has_token(captured: &[Value]) -> bool {
 fn the_post_message_token_cannot_be_stolen_kept_or_replayed() {
     let _serial = serial();
     let server = Server::start(ATTACK_PAGE);
+    for route in ROUTES {
+        token_attack(&server, route);
+    }
+}
+
+/// The token attack on one string route (see [`ATTACK_PAGE`]).
+fn token_attack(server: &Server, route: &str) {
+    let handler = if route == "reply" {
+        "switchboard"
+    } else {
+        "ipc"
+    };
+    let page = format!("{}?route={route}", server.url());
     let driver = Driver::start();
     driver.switch_to_label("main");
     let app_url = driver.run("return location.href;");
 
     // 1. the window navigates to a remote page, which attacks the channel
-    driver.call("POST", "/url", Some(&json!({ "url": server.url() })));
+    driver.call("POST", "/url", Some(&json!({ "url": page })));
     let stolen = driver.wait_for(
         "the remote page's attack",
         "return document.getElementById('steal') && document.getElementById('steal').textContent;",
         WAIT,
     );
     let stolen: Value = serde_json::from_str(stolen.as_str().unwrap()).unwrap();
-    eprintln!("remote page saw: {stolen}");
+    eprintln!("{route}: remote page saw: {stolen}");
     assert_eq!(
         stolen["handler"],
         json!(true),
-        "the attack reaches the real handler"
+        "{route}: the attack reaches the real handler"
     );
     assert_eq!(
         stolen["wrapper"],
         json!("threw"),
-        "an untrusted document has no token"
+        "{route}: an untrusted document has no token"
     );
     assert!(
         stolen["token"].as_str().unwrap().starts_with("403"),
-        "{stolen}"
+        "{route}: {stolen}"
     );
     let captured = stolen["captured"].as_array().unwrap().clone();
     assert!(
         !has_token(&captured),
-        "the remote page read a token: {captured:?}"
+        "{route}: the remote page read a token: {captured:?}"
     );
 
     // 2. back to the app: its new document gets a new token and works
@@ -584,31 +663,38 @@ fn the_post_message_token_cannot_be_stolen_kept_or_replayed() {
     let before = hits(&driver);
 
     // in the app's own page, hooks installed after the guard see nothing either
-    let own = driver.run_async(
+    let own = driver.run_async(&format!(
         "const done = arguments[arguments.length - 1]; \
          const captured = []; \
          const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window.webkit), 'messageHandlers'); \
-         const handler = d.get.call(window.webkit).ipc; const proto = Object.getPrototypeOf(handler); \
+         const handler = d.get.call(window.webkit)[{handler:?}]; const proto = Object.getPrototypeOf(handler); \
          const original = proto.postMessage; \
-         proto.postMessage = function (m) { captured.push(String(m)); return original.call(this, m); }; \
-         const apply = Reflect.apply; Reflect.apply = function (f, t, a) { captured.push(String(a && a[0])); return apply(f, t, a); }; \
-         let again; try { const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); again = x.status; } catch (e) { again = 'error'; } \
-         SB.invokeViaPost('cmd:greet', { name: 'own' }) \
-           .then(v => done({ reply: v, captured, again }), e => done({ reply: 'failed: ' + e.code, captured, again })) \
-           .finally(() => { proto.postMessage = original; Reflect.apply = apply; });"
+         proto.postMessage = function (m) {{ captured.push(String(m)); return original.call(this, m); }}; \
+         const apply = Reflect.apply; Reflect.apply = function (f, t, a) {{ captured.push(String(a && a[0])); return apply(f, t, a); }}; \
+         let again; try {{ const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); again = x.status; }} catch (e) {{ again = 'error'; }} \
+         SB.via[{route:?}]('cmd:greet', {{ name: 'own' }}) \
+           .then(v => done({{ reply: v, captured, again }}), e => done({{ reply: 'failed: ' + e.code, captured, again }})) \
+           .finally(() => {{ proto.postMessage = original; Reflect.apply = apply; }});"
+    ));
+    assert_eq!(
+        own["reply"],
+        json!("Hello, own! (from Rust)"),
+        "{route}: {own}"
     );
-    assert_eq!(own["reply"], json!("Hello, own! (from Rust)"), "{own}");
-    assert_eq!(own["again"], json!(403), "a document gets its token once");
+    assert_eq!(
+        own["again"],
+        json!(403),
+        "{route}: a document gets its token once"
+    );
     let own_captured = own["captured"].as_array().unwrap();
     assert!(
         !has_token(own_captured),
-        "a hook in the app's page read the token: {own_captured:?}"
+        "{route}: a hook in the app's page read the token: {own_captured:?}"
     );
 
     // 3. a cross-origin iframe in the app's page replays whatever the remote page captured
     let replay = format!(
-        "{}#frame:{}",
-        server.url(),
+        "{page}#frame:{}",
         urlencode(&serde_json::to_string(&captured).unwrap())
     );
     driver.run(&format!(
@@ -620,14 +706,18 @@ fn the_post_message_token_cannot_be_stolen_kept_or_replayed() {
         "return document.getElementById('steal').textContent;",
         WAIT,
     );
-    assert!(posted.as_str().unwrap().starts_with("posted "), "{posted}");
+    assert!(
+        posted.as_str().unwrap().starts_with("posted "),
+        "{route}: {posted}"
+    );
     driver.frame(None);
-    // the iframe's messages were handled before this call (one channel, in order)
+    // the iframe's messages were handled before this call (one channel, in order; on the
+    // reply route the iframe waited for every refusal)
     let after = hits(&driver);
     assert_eq!(
         after,
         before + 1,
-        "a replayed or untokened message reached a command"
+        "{route}: a replayed or untokened message reached a command"
     );
 }
 

@@ -8,6 +8,9 @@
 //                                                        windows and times them itself)
 //   listen(cb)                                          (count pushed events; listener windows)
 //   report(result), ready(), finish()                   (results go to Rust, which prints them)
+//   reply                                               (optional, floor only: a second adapter
+//                                                        whose ping takes WebKit's reply route;
+//                                                        its figures are named `*_reply`)
 // WebKit clamps performance.now() to about 1 ms, so every figure times a whole loop.
 
 const PING_WARMUP = 200;
@@ -27,7 +30,7 @@ function items(count) {
   return out;
 }
 
-async function pingSequential(a) {
+async function pingSequential(a, suffix = "") {
   for (let i = 0; i < PING_WARMUP; i++) await a.ping(i);
   const start = performance.now();
   for (let i = 0; i < PING_CALLS; i++) {
@@ -35,10 +38,10 @@ async function pingSequential(a) {
     if (r !== i + 1) throw new Error(`ping(${i}) answered ${r}`);
   }
   const us = ((performance.now() - start) * 1000) / PING_CALLS;
-  a.report({ workload: "ping", figure: us, unit: "us/call", better: "lower" });
+  a.report({ workload: "ping" + suffix, figure: us, unit: "us/call", better: "lower" });
 }
 
-async function pingConcurrent(a) {
+async function pingConcurrent(a, suffix = "") {
   const start = performance.now();
   const calls = [];
   for (let i = 0; i < CONCURRENT; i++) calls.push(a.ping(i));
@@ -47,7 +50,7 @@ async function pingConcurrent(a) {
   answers.forEach((r, i) => {
     if (r !== i + 1) throw new Error(`concurrent ping(${i}) answered ${r}`);
   });
-  a.report({ workload: "ping_concurrent", figure: (CONCURRENT * 1000) / ms, unit: "calls/s", better: "higher" });
+  a.report({ workload: "ping_concurrent" + suffix, figure: (CONCURRENT * 1000) / ms, unit: "calls/s", better: "higher" });
 }
 
 async function echoStruct(a) {
@@ -68,6 +71,62 @@ async function echoStruct(a) {
   for (let i = 0; i < reps; i++) a.codecRoundTrip(value);
   const codec = (performance.now() - start) / reps;
   a.report({ workload: "echo_struct", figure: perCall, unit: "ms/call", better: "lower", floor: codec, floor_name: "page encode+decode" });
+}
+
+// The bytes of echo_struct's frame (~62.5 KB) echoed as bytes: on the floor a bare `fetch`
+// echo, i.e. what echo_struct's transport alone costs at that size.
+const ECHO_BYTES = 62500;
+const ECHO_CALLS = 40;
+
+async function echoBytes(a) {
+  const data = new Uint8Array(ECHO_BYTES).map((_, i) => i & 0xff);
+  await a.bulk(data);
+  const start = performance.now();
+  for (let i = 0; i < ECHO_CALLS; i++) {
+    const back = await a.bulk(data);
+    if (back.length !== data.length || back[ECHO_BYTES - 1] !== ((ECHO_BYTES - 1) & 0xff)) throw new Error("echo_62k came back different");
+  }
+  a.report({ workload: "echo_62k", figure: (performance.now() - start) / ECHO_CALLS, unit: "ms/call", better: "lower" });
+}
+
+// Floor only: frames cross the reply route as strings. Does a latin-1 string (one char per
+// byte) beat base64 (native Uint8Array.toBase64/fromBase64 where JSC has them)? The same
+// bytes round-trip both ways through the floor's echo; per call, including the encode and
+// decode in the page.
+async function stringProbe(r) {
+  const latin1 = (bytes) => {
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096));
+    return s;
+  };
+  const fromLatin1 = (text) => {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+    return out;
+  };
+  const native = typeof Uint8Array.prototype.toBase64 === "function";
+  const b64 = native ? (b) => b.toBase64() : (b) => btoa(latin1(b));
+  const fromB64 = native ? (t) => Uint8Array.fromBase64(t) : (t) => fromLatin1(atob(t));
+  for (const [size, calls] of [[52, 1000], [62500, 40]]) {
+    const data = new Uint8Array(size).map((_, i) => (i * 31 + 7) & 0xff);
+    const ways = { base64: [b64, fromB64], latin1: [latin1, fromLatin1] };
+    const spent = { base64: 0, latin1: 0 };
+    // ABBA: each way measured first once and last once, so neither pays the warm-up alone
+    for (const name of ["base64", "latin1", "latin1", "base64"]) {
+      const [enc, dec] = ways[name];
+      for (let i = 0; i < 20; i++) dec(await r.echoText(enc(data)));
+      const start = performance.now();
+      for (let i = 0; i < calls; i++) {
+        const back = dec(await r.echoText(enc(data)));
+        if (back.length !== size || back[size - 1] !== data[size - 1]) throw new Error(`${name} probe came back different`);
+      }
+      spent[name] += performance.now() - start;
+    }
+    for (const name of ["base64", "latin1"]) {
+      const us = (spent[name] * 1000) / (2 * calls);
+      r.report({ workload: `probe_${name}_${size}`, figure: us, unit: "us/call", better: "lower", native });
+    }
+  }
 }
 
 async function bulk(a) {
@@ -100,7 +159,13 @@ async function main(a) {
     a.report({ workload: "first_ping" });
     await pingSequential(a);
     await pingConcurrent(a);
+    if (a.reply) {
+      await pingSequential(a.reply, "_reply");
+      await pingConcurrent(a.reply, "_reply");
+      if (a.reply.echoText) await stringProbe(a.reply);
+    }
     await echoStruct(a);
+    await echoBytes(a);
     await bulk(a);
     await a.events(EVENTS, 1);
     await a.events(EVENTS, 4);

@@ -1,5 +1,6 @@
 // The floor adapter: the cheapest bare-wry equivalent of each workload, no Switchboard code.
-// ping: window.ipc.postMessage answered by evaluate_script. bulk: fetch POST to a custom
+// ping: window.ipc.postMessage answered by evaluate_script; adapter.reply.ping: WebKitGTK's
+// script message handler with reply (the Promise of messageHandlers.floor.postMessage). bulk: fetch POST to a custom
 // protocol that echoes the body. events: a held-open request answered with every queued event.
 (() => {
   const pending = new Map();
@@ -36,6 +37,15 @@
       loop();
     },
     ready: async () => window.ipc.postMessage("w"),
+    reply: (() => {
+      const h = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.floor;
+      if (!h) return undefined;
+      return {
+        ping: (n) => h.postMessage("q" + n).then(Number),
+        echoText: (text) => h.postMessage("e" + text),
+        report: (result) => adapter.report(result),
+      };
+    })(),
     report: (result) => window.ipc.postMessage("R" + JSON.stringify(result)),
     finish: () => window.ipc.postMessage("F"),
   };

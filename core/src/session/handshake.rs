@@ -2,9 +2,7 @@
 //! the window, its grants and the limits) or `unsupported_version`.
 
 use bytes::Bytes;
-use switchboard_protocol::{
-    ErrorFrame, Frame, Hello, SessionLimits, Welcome, PROTOCOL_VERSION, SUPPORTED_VERSIONS,
-};
+use switchboard_protocol::{ErrorFrame, Frame, Hello, SessionLimits, Welcome, SUPPORTED_VERSIONS};
 
 use super::frames::encode;
 use super::Session;
@@ -12,7 +10,12 @@ use crate::error::BusError;
 
 impl Session {
     pub(super) fn hello(&self, hello: Hello) -> Bytes {
-        if !hello.versions.contains(&PROTOCOL_VERSION) {
+        // the newest version both speak (SUPPORTED_VERSIONS is newest first)
+        let Some(version) = SUPPORTED_VERSIONS
+            .iter()
+            .copied()
+            .find(|v| hello.versions.contains(v))
+        else {
             return encode(&Frame::Error(ErrorFrame {
                 error: BusError::UnsupportedVersion {
                     offered: hello.versions,
@@ -21,12 +24,13 @@ impl Session {
                 id: None,
                 versions: Some(SUPPORTED_VERSIONS.to_vec()),
             }));
-        }
-        self.inner.lock().version = Some(PROTOCOL_VERSION);
+        };
+        self.inner.lock().version = Some(version);
+        self.inner.outbound.negotiated(version);
         tracing::debug!(window = %self.inner.caller.window, client = %hello.client, name = %hello.name, "hello");
         let limits = self.inner.app.limits();
         encode(&Frame::Welcome(Welcome {
-            version: PROTOCOL_VERSION,
+            version,
             session: self.inner.uuid.clone(),
             window: self.inner.caller.window.to_string(),
             grants: self.inner.grants.patterns(),

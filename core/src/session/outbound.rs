@@ -17,4 +17,11 @@ use crate::error::Closed;
 pub trait Outbound: Send + Sync + 'static {
     /// Queue one encoded frame for the client.
     fn send(&self, frame: Bytes) -> Result<(), Closed>;
+
+    /// The session's `welcome` chose protocol `version`: from now on the transport may
+    /// deliver what that version adds (version 2: runs of `event` frames packed into one
+    /// `events` frame, see `switchboard_protocol::pack_events`). Ignored by default.
+    fn negotiated(&self, version: u32) {
+        let _ = version;
+    }
 }

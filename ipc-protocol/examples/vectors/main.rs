@@ -24,7 +24,10 @@ use form::{from_msgpack, render, render_segments};
 fn frames_json() -> Result<String, String> {
     let limits = Limits::default();
     let mut out = String::new();
-    out.push_str("{\n  \"protocol\": 1,\n");
+    out.push_str(&format!(
+        "{{\n  \"protocol\": {},\n",
+        switchboard_protocol::PROTOCOL_VERSION
+    ));
     out.push_str(&format!(
         "  \"limits\": {{\"max_frame\": {}, \"max_depth\": {}}},\n",
         limits.max_frame, limits.max_depth

@@ -43,13 +43,14 @@ const SESSION: usize = 21;
 const WINDOW: usize = 22;
 const GRANTS: usize = 23;
 const LIMITS: usize = 24;
+const PAYLOADS: usize = 25;
 
 /// Every key a frame of any kind may hold; a key known to another kind is skipped like any
 /// unknown key.
 const FRAME_KEYS: &[&str] = &[
     "v", "k", "id", "to", "method", "payload", "deadline", "credit", "ok", "err", "topic", "from",
     "seq", "n", "code", "message", "data", "versions", "client", "name", "version", "session",
-    "window", "grants", "limits",
+    "window", "grants", "limits", "payloads",
 ];
 
 const ERR_KEYS: &[&str] = &["code", "message", "data"];
@@ -93,6 +94,7 @@ fn frame_key(key: &[u8]) -> Option<usize> {
         b"window" => WINDOW,
         b"grants" => GRANTS,
         b"limits" => LIMITS,
+        b"payloads" => PAYLOADS,
         _ => return None,
     })
 }
@@ -424,7 +426,7 @@ pub(crate) fn decode_with<F: Fn(usize, usize) -> Bytes>(
             at: 0,
         });
     }
-    let mut slots = [None; 25];
+    let mut slots = [None; FRAME_KEYS.len()];
     locate_fields(
         &mut r,
         entries,
@@ -455,6 +457,7 @@ fn static_kind(k: &str) -> Option<&'static str> {
         "request" => "request",
         "response" => "response",
         "event" => "event",
+        "events" => "events",
         "subscribe" => "subscribe",
         "unsubscribe" => "unsubscribe",
         "cancel" => "cancel",
@@ -594,6 +597,27 @@ fn decode_fields<F: Fn(usize, usize) -> Bytes>(
                 .map(|text| f.address_of(FROM, text, limits))
                 .transpose()?,
         }),
+        "events" => {
+            let mut r = f.required(PAYLOADS)?;
+            let count = r
+                .array_len()?
+                .ok_or_else(|| f.wrong(PAYLOADS, "an array of binaries"))?;
+            let mut payloads = Vec::with_capacity(reserve(count, r.left()));
+            for _ in 0..count {
+                let span = r
+                    .bin_span()?
+                    .ok_or_else(|| f.wrong(PAYLOADS, "an array of binaries"))?;
+                payloads.push(bytes(span));
+            }
+            Frame::Events(Events {
+                topic: f.topic(TOPIC, limits)?,
+                payloads,
+                from: f
+                    .opt_str(FROM)?
+                    .map(|text| f.address_of(FROM, text, limits))
+                    .transpose()?,
+            })
+        }
         "subscribe" => Frame::Subscribe(Subscribe {
             id: f.id()?,
             topic: f.topic(TOPIC, limits)?,

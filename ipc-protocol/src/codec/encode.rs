@@ -127,9 +127,14 @@ fn put_versions(out: &mut Vec<u8>, versions: &[u32]) {
 
 /// Writes the frame's map header, `v` and `k`.
 fn put_head(out: &mut Vec<u8>, fields: usize, kind: &str) {
+    put_head_v(out, fields, kind, 1);
+}
+
+/// Writes the frame's map header, `v` (the version defining the kind) and `k`.
+fn put_head_v(out: &mut Vec<u8>, fields: usize, kind: &str, version: u32) {
     put_map(out, fields + 2);
     put_str(out, "v");
-    put_uint(out, u64::from(PROTOCOL_VERSION));
+    put_uint(out, u64::from(version));
     put_str(out, "k");
     put_str(out, kind);
 }
@@ -156,6 +161,7 @@ pub(crate) fn size_hint(frame: &Frame) -> usize {
             Err(e) => e.message.len() + 64 + e.data.as_ref().map_or(0, |d| d.len() + 10),
         },
         Frame::Event(e) => e.payload.len() + 220,
+        Frame::Events(e) => e.payloads.iter().map(|p| p.len() + 5).sum::<usize>() + 230,
         Frame::StreamItem(s) => s.payload.len() + 24,
         Frame::StreamEnd(s) => s.error.as_ref().map_or(0, |e| {
             e.message.len() + 64 + e.data.as_ref().map_or(0, |d| d.len() + 10)
@@ -245,6 +251,25 @@ pub(crate) fn encode_into(frame: &Frame, out: &mut Vec<u8>) {
             put_str(out, e.topic.as_str());
             put_str(out, "payload");
             put_bin(out, &e.payload);
+            if let Some(from) = &e.from {
+                put_str(out, "from");
+                put_address(out, from);
+            }
+        }
+        Frame::Events(e) => {
+            put_head_v(
+                out,
+                2 + usize::from(e.from.is_some()),
+                kind,
+                frame.version(),
+            );
+            put_str(out, "topic");
+            put_str(out, e.topic.as_str());
+            put_str(out, "payloads");
+            put_array(out, e.payloads.len());
+            for payload in &e.payloads {
+                put_bin(out, payload);
+            }
             if let Some(from) = &e.from {
                 put_str(out, "from");
                 put_address(out, from);

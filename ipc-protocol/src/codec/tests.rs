@@ -171,7 +171,7 @@ fn unknown_kind_reports_its_name_and_id() {
 
 #[test]
 fn unsupported_version_is_its_own_code_but_hello_is_read_at_any_version() {
-    let cancel = raw(&[("v", &uint(2)), ("k", &text("cancel")), ("id", &uint(3))]);
+    let cancel = raw(&[("v", &uint(3)), ("k", &text("cancel")), ("id", &uint(3))]);
     let err = decode(&cancel).unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnsupportedVersion);
     assert_eq!(err.request_id(), Some(id(3)));

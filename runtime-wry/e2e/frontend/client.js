@@ -216,5 +216,30 @@
     return postFrame({ v: 1, k: 'subscribe', id: nextId++, topic });
   }
 
-  window.SB = { welcome: connect, b64: b64.encode, encode, decode, invoke, listen, invokeViaPost, listenViaPost, stats, CallError, BASE };
+  // the native reply route (WebKitGTK 2.40+): frames as base64 text through
+  // messageHandlers.switchboard, each answered in the promise postMessage returns
+  const replyPoster = (t) => window.webkit.messageHandlers.switchboard.postMessage(t);
+  async function replyFrame(frame, poster) {
+    const text = await (poster || replyPoster)(b64.encode(encode(frame)));
+    if (text === null || text === undefined || text === '') return null;
+    return answer(decode(b64.decode(text)));
+  }
+  const replyHellos = new Map();
+  function connectViaReply(poster) {
+    const key = poster || replyPoster;
+    if (!replyHellos.has(key)) {
+      replyHellos.set(key, replyFrame({ v: 1, k: 'hello', versions: [1], client: 'test', name: 'e2e-reply' }, poster)
+        .catch((e) => { replyHellos.delete(key); throw e; }));
+    }
+    return replyHellos.get(key);
+  }
+  async function invokeViaReply(to, args, poster) {
+    await connectViaReply(poster);
+    return replyFrame({ v: 1, k: 'request', id: nextId++, to, method: '', payload: encode(args || {}) }, poster);
+  }
+  // the string routes by name: how to invoke through each, and its WebKit handler
+  const via = { post: invokeViaPost, reply: invokeViaReply };
+  const HANDLER = { post: 'ipc', reply: 'switchboard' };
+
+  window.SB = { welcome: connect, b64: b64.encode, encode, decode, invoke, listen, invokeViaPost, invokeViaReply, listenViaPost, via, HANDLER, stats, CallError, BASE };
 })();

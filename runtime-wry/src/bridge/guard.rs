@@ -1,12 +1,14 @@
-//! The guard of the string channel: the top frame's init script that gives its
-//! `window.ipc.postMessage` the document's token.
+//! The guard of the string channels: the top frame's init script that gives its
+//! `window.ipc.postMessage` and the reply route's
+//! `window.webkit.messageHandlers.switchboard.postMessage` the document's token.
 //!
 //! wry's `window.ipc.postMessage` (top frame only) posts to WebKit's `ipc` message handler,
-//! which every frame of the page can reach. This script runs in the top frame at document
-//! start, before any script of the page:
+//! and the reply route's handler (`switchboard`, WebKitGTK 2.40+, see `bridge::reply`) is
+//! one too: every frame of the page can reach both. This script runs in the top frame at
+//! document start, before any script of the page:
 //!
-//! 1. It captures the real handler, its `postMessage` function and `Reflect.apply` into
-//!    its closure, so a page that later replaces `postMessage` on the handler's prototype
+//! 1. It captures the real handlers, their `postMessage` functions and `Reflect.apply` into
+//!    its closure, so a page that later replaces `postMessage` on the handlers' prototype
 //!    (reachable through `Object.getPrototypeOf(webkit)`'s `messageHandlers` getter) or
 //!    `Reflect.apply` is never called with the token.
 //! 2. It asks the bridge for this document's token by a synchronous `POST /token`. The
@@ -15,8 +17,10 @@
 //!    token was taken, gets `403`, and its messages are dropped by the host.
 //! 3. It shadows `window.webkit.messageHandlers` (a non-configurable property of
 //!    `window.webkit`, which itself cannot be replaced) with a frozen object whose
-//!    `ipc.postMessage(m)` sends `token:m`, or throws when the document has no token, so a
-//!    client falls back or fails at once instead of waiting for an answer that cannot come.
+//!    `ipc.postMessage(m)` sends `token:m`, and whose `switchboard.postMessage(m)` (only when
+//!    the webview registered that handler) sends `token:m` and returns the reply's promise;
+//!    both throw when the document has no token, so a client falls back or fails at once
+//!    instead of waiting for an answer that cannot come.
 //!    The `webkit` wrapper is then kept alive from the global object: WebKit recreates a
 //!    collected wrapper without the shadowing property.
 
@@ -31,15 +35,21 @@ pub(crate) fn ipc_guard_script(base: &str) -> String {
         "(function () {{ 'use strict'; \
          var w = window.webkit; var h = w && w.messageHandlers; var real = h && h.ipc; \
          if (!real) return; \
+         var rh = h.switchboard; var rpost = rh && rh.postMessage; \
          var post = real.postMessage; var apply = Reflect.apply; var freeze = Object.freeze; \
          var define = Object.defineProperty; var token = null; \
          try {{ var x = new XMLHttpRequest(); x.open('POST', '{base}/token', false); x.send(); \
                if (x.status === 200 && x.responseText) token = x.responseText + ':'; }} \
          catch (e) {{ token = null; }} \
+         var refuse = function () {{ throw new Error('switchboard: this page has no bridge token (its origin is not trusted by the app)'); }}; \
          var ipc = freeze({{ postMessage: function (m) {{ \
-           if (token === null) throw new Error('switchboard: this page has no bridge token (its origin is not trusted by the app)'); \
+           if (token === null) refuse(); \
            apply(post, real, [token + m]); }} }}); \
-         try {{ define(w, 'messageHandlers', {{ value: freeze({{ ipc: ipc }}), writable: false, configurable: false }}); \
+         var handlers = {{ ipc: ipc }}; \
+         if (typeof rpost === 'function') handlers.switchboard = freeze({{ postMessage: function (m) {{ \
+           if (token === null) refuse(); \
+           return apply(rpost, rh, [token + m]); }} }}); \
+         try {{ define(w, 'messageHandlers', {{ value: freeze(handlers), writable: false, configurable: false }}); \
                define(window, Symbol('switchboard.ipc'), {{ value: w }}); }} \
          catch (e) {{ console.error('switchboard: cannot guard the ipc channel', e); }} }})();"
     )
@@ -54,6 +64,9 @@ mod tests {
         let script = ipc_guard_script("switchboard://localhost");
         assert!(script.contains("'switchboard://localhost/token', false"));
         assert!(script.contains("apply(post, real, [token + m])"));
+        // the reply route's handler, captured at start and called with the token too
+        assert!(script.contains("var rh = h.switchboard; var rpost = rh && rh.postMessage;"));
+        assert!(script.contains("return apply(rpost, rh, [token + m])"));
         // the same text for every document and window: the token is never in the script
         assert_eq!(script, ipc_guard_script("switchboard://localhost"));
     }

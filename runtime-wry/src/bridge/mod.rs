@@ -11,8 +11,19 @@
 //! | `POST /token` | the current document's `postMessage` token, once per document, to the top document's own trusted origin only (see `link`); `403` otherwise |
 //! | `OPTIONS` | a CORS preflight answer, for trusted origins |
 //!
-//! and the string channel: `window.ipc.postMessage('<token>:<base64 frame>')`, answered by
-//! `evaluate_script("window.__SWITCHBOARD_RECEIVE__('<base64 frame>')")`.
+//! and two string routes:
+//! - the **native reply route** (WebKitGTK 2.40+, see `reply` and `crate::native`):
+//!   `window.webkit.messageHandlers.switchboard.postMessage('<token>:<base64 frame>')`
+//!   returns a promise resolved with the base64 of the direct answer; `'<token>:!'` is a
+//!   poll held until frames are queued. The pages' default for small frames and pushes
+//!   where it exists (the client detects the handler at start-up);
+//! - the **string channel**: `window.ipc.postMessage('<token>:<base64 frame>')`, answered by
+//!   `evaluate_script("window.__SWITCHBOARD_RECEIVE__('<base64 frame>')")`: the fallback for
+//!   other webviews and older WebKitGTK.
+//!
+//! What crosses: `fetch` carries frames as binary bodies both ways; both string routes carry
+//! them as base64 text (WebKit passes only strings and JSON-like values through message
+//! handlers and scripts: a `Uint8Array` does not survive).
 //!
 //! ## The trust model
 //! - **Which window** a request comes from is told by wry (the webview id is the window's
@@ -35,12 +46,13 @@
 //!   caller of its own: refused unless a capability with `iframes: true` names its origin.
 //!   An app that shows untrusted HTML must put it in `<iframe sandbox>` **without**
 //!   `allow-same-origin` (or on another origin), never in a same-origin frame.
-//! - **The string channel** is top-frame only: its messages must carry the document's
+//! - **The string routes** are top-frame only: their messages must carry the document's
 //!   token, which the guard script (top frame, document start, before any page script)
 //!   obtains by a synchronous `POST /token` and keeps in a closure; a document of an
-//!   untrusted origin gets no token, and its messages are dropped. The guard calls the
-//!   handler's `postMessage` captured at start through `Reflect.apply`, so a page that
-//!   replaces `postMessage` on the handler's prototype never sees the token.
+//!   untrusted origin gets no token, and its messages are dropped (the reply route rejects
+//!   them). The guard calls the handlers' `postMessage` (`ipc`'s and the reply route's)
+//!   captured at start through `Reflect.apply`, so a page that replaces `postMessage` on the
+//!   handlers' prototype never sees the token.
 //! - **Sessions belong to documents**: a committed navigation closes the old document's
 //!   sessions (their subscriptions and pending calls), and answers or pushes that arrive
 //!   for an old document are dropped, never evaluated in the next page.
@@ -100,6 +112,7 @@ mod drive;
 mod guard;
 mod link;
 mod outbox;
+mod reply;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -120,6 +133,7 @@ use crate::origin::{Origin, TrustedOrigins};
 pub(crate) use guard::ipc_guard_script;
 pub(crate) use link::{Connect, DocumentId, Refused, ScheduleFlush, WindowLink};
 pub(crate) use outbox::{Outbox, PushError, Responder, POLL_HOLD};
+pub(crate) use reply::{ReplyAction, ReplyId, ReplyLater};
 
 /// The custom scheme of the bridge.
 pub const BRIDGE_SCHEME: &str = "switchboard";
@@ -1065,6 +1079,96 @@ mod tests {
         assert_eq!(document, before);
         link.navigated("https://elsewhere.example/");
         assert_ne!(link.document(), document, "the UI thread would evaluate it");
+    }
+
+    type Answered = mpsc::Receiver<(ReplyId, DocumentId, Option<String>)>;
+
+    fn reply_later() -> (ReplyLater, Answered) {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let later: ReplyLater = Arc::new(move |id, document, text| {
+            let _ = tx.lock().unwrap().send((id, document, text));
+        });
+        (later, rx)
+    }
+
+    #[test]
+    fn the_reply_route_needs_the_current_documents_token() {
+        let (bridge, _rt, _) = bridge();
+        let (later, _answered) = reply_later();
+        let frame = b64(&request_frame(8));
+        for message in [frame.clone(), format!("wrong:{frame}"), format!(":{frame}")] {
+            assert!(matches!(
+                bridge.handle_reply("main", message.as_bytes(), 1, &later),
+                ReplyAction::Refuse(_)
+            ));
+        }
+        let token = token(&bridge, "app://localhost").unwrap();
+        let link = bridge.link("main").unwrap();
+        let answer = bridge.handle_reply("main", format!("{token}:{frame}").as_bytes(), 2, &later);
+        assert_eq!(
+            answer,
+            ReplyAction::Now(link.document(), Some(frame.clone()))
+        );
+        // the next document: the old token is dead on this route too
+        link.navigated("app://localhost/index.html");
+        assert!(matches!(
+            bridge.handle_reply("main", format!("{token}:{frame}").as_bytes(), 3, &later),
+            ReplyAction::Refuse(_)
+        ));
+    }
+
+    #[test]
+    fn a_reply_route_poll_is_held_until_a_push_and_answered_with_a_batch() {
+        let (bridge, _rt, opened) = bridge();
+        let (later, answered) = reply_later();
+        let token = token(&bridge, "app://localhost").unwrap();
+        let link = bridge.link("main").unwrap();
+        let document = link.document();
+        let poll = format!("{token}:!");
+        assert_eq!(
+            bridge.handle_reply("main", poll.as_bytes(), 7, &later),
+            ReplyAction::Later(document)
+        );
+        let outbox = opened.log.lock().unwrap()[0].2.clone();
+        outbox.push(Bytes::from_static(b"\x80")).unwrap();
+        let (id, for_document, text) = answered.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!((id, for_document), (7, document));
+        assert_eq!(text, Some(b64(&[0x91, 0xc4, 0x01, 0x80])));
+        // frames already queued are answered at once
+        outbox.push(Bytes::from_static(b"\x81")).unwrap();
+        assert_eq!(
+            bridge.handle_reply("main", poll.as_bytes(), 8, &later),
+            ReplyAction::Now(document, Some(b64(&[0x91, 0xc4, 0x01, 0x81])))
+        );
+        // a held poll of a document that goes is released with `null` (stop polling)
+        assert_eq!(
+            bridge.handle_reply("main", poll.as_bytes(), 9, &later),
+            ReplyAction::Later(document)
+        );
+        link.navigated("app://localhost/index.html");
+        let (id, for_document, text) = answered.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!((id, for_document, text), (9, document, None));
+        assert_ne!(
+            link.document(),
+            document,
+            "the UI thread would drop it anyway"
+        );
+    }
+
+    #[test]
+    fn a_reply_route_message_is_stamped_with_its_tokens_origin() {
+        let (bridge, _rt, opened) = bridge();
+        let (later, _answered) = reply_later();
+        let link = bridge.link("main").unwrap();
+        link.navigated("https://friend.example/");
+        let friend = token(&bridge, "https://friend.example").unwrap();
+        let frame = b64(&request_frame(8));
+        let answer = bridge.handle_reply("main", format!("{friend}:{frame}").as_bytes(), 1, &later);
+        assert_eq!(answer, ReplyAction::Now(link.document(), Some(frame)));
+        let log = opened.log.lock().unwrap();
+        let last = log.last().unwrap();
+        assert_eq!((last.0.as_str(), last.1), ("https://friend.example", true));
     }
 
     #[test]

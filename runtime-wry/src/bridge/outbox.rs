@@ -6,8 +6,15 @@
 //! - **poll**: the page keeps one `POST /poll` open; it is parked here and answered with a
 //!   batch of everything queued as soon as there is something (or with `204` after
 //!   [`POLL_HOLD`], so the page re-polls).
+//! - **reply**: the same held-open poll on the native reply route (`bridge::reply`): a
+//!   poll message whose reply is parked here like a `/poll` (a [`Waiter::Reply`]).
 //! - **eval**: a page that talks through `window.ipc.postMessage` gets its frames by
 //!   `evaluate_script`; one scheduled flush carries every frame queued by then.
+//!
+//! A session that negotiated protocol version 2 gets each delivery's runs of `event` frames
+//! of one topic and publisher packed into `events` frames (`switchboard_protocol::pack_events`,
+//! after the queue's lock is released): a burst costs the page one frame header. The queue
+//! and its bound count the frames as pushed.
 //!
 //! Pushing never blocks and never waits for the page: every queue of a window draws on the
 //! window's [`Budget`] ([`MAX_QUEUED_BYTES`]), and a push past it is refused. One delivery
@@ -18,7 +25,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -92,9 +99,47 @@ pub(crate) enum Mode {
     Eval,
 }
 
+/// What a parked poll is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PollAnswer<'a> {
+    /// Frames, for a batch.
+    Frames(&'a [Bytes]),
+    /// Nothing came for [`POLL_HOLD`], or a newer poll replaced this one: poll again.
+    Empty,
+    /// The session is over: stop polling.
+    Gone,
+}
+
+/// Who waits on a poll.
+pub(crate) enum Waiter {
+    /// A `POST /poll` (its HTTP responder).
+    Http {
+        responder: Responder,
+        allow_origin: Option<HeaderValue>,
+    },
+    /// A poll message of the native reply route: called (on whichever thread answers) to
+    /// hand the answer to the UI thread.
+    Reply(Box<dyn for<'a> FnOnce(PollAnswer<'a>) + Send>),
+}
+
+impl Waiter {
+    fn answer(self, answer: PollAnswer<'_>) {
+        match self {
+            Waiter::Http {
+                responder,
+                allow_origin,
+            } => match answer {
+                PollAnswer::Frames(frames) => answer_batch(responder, allow_origin, frames),
+                PollAnswer::Empty => answer_empty(responder, allow_origin, StatusCode::NO_CONTENT),
+                PollAnswer::Gone => answer_empty(responder, allow_origin, StatusCode::GONE),
+            },
+            Waiter::Reply(reply) => reply(answer),
+        }
+    }
+}
+
 struct Parked {
-    responder: Responder,
-    allow_origin: Option<HeaderValue>,
+    waiter: Waiter,
     generation: u64,
     /// The task that expires this poll after [`POLL_HOLD`]: stopped when the poll is
     /// answered otherwise, so answered polls leave no timers behind.
@@ -102,15 +147,11 @@ struct Parked {
 }
 
 impl Parked {
-    fn answer(self, status: StatusCode, frames: &[Bytes]) {
+    fn answer(self, answer: PollAnswer<'_>) {
         if let Some(timer) = &self.timer {
             timer.abort();
         }
-        if status == StatusCode::OK {
-            answer_batch(self.responder, self.allow_origin, frames);
-        } else {
-            answer_empty(self.responder, self.allow_origin, status);
-        }
+        self.waiter.answer(answer);
     }
 }
 
@@ -128,6 +169,8 @@ struct State {
 /// bridge (polls, flushes).
 pub(crate) struct Outbox {
     state: Mutex<State>,
+    /// The session negotiated protocol version 2 or later: deliveries pack events.
+    packs: AtomicBool,
     budget: Arc<Budget>,
     /// Asks the UI thread to call [`Outbox::take_for_eval`] and evaluate the frames.
     schedule_flush: Box<dyn Fn() + Send + Sync>,
@@ -145,8 +188,29 @@ impl Outbox {
                 flush_scheduled: false,
                 closed: false,
             }),
+            packs: AtomicBool::new(false),
             budget,
             schedule_flush,
+        }
+    }
+
+    /// The session's `welcome` chose protocol `version` (`SWITCHBOARD_BRIDGE_PACK=0`: never
+    /// pack, for A/B measurements).
+    pub(crate) fn negotiated(&self, version: u32) {
+        let off = std::env::var("SWITCHBOARD_BRIDGE_PACK").is_ok_and(|v| v.trim() == "0");
+        self.packs.store(
+            !off && version >= switchboard_protocol::EVENTS_VERSION,
+            Ordering::Release,
+        );
+    }
+
+    /// The frames of one delivery as the page gets them: events packed for a version-2
+    /// session (outside the queue's lock).
+    fn deliverable(&self, frames: Vec<Bytes>) -> Vec<Bytes> {
+        if self.packs.load(Ordering::Acquire) {
+            switchboard_protocol::pack_events(frames, &switchboard_protocol::Limits::default())
+        } else {
+            frames
         }
     }
 
@@ -170,7 +234,8 @@ impl Outbox {
         if let Some(parked) = state.parked.take() {
             let frames = self.drain(&mut state);
             drop(state);
-            parked.answer(StatusCode::OK, &frames);
+            let frames = self.deliverable(frames);
+            parked.answer(PollAnswer::Frames(&frames));
             return Ok(());
         }
         if state.mode == Mode::Eval && !state.flush_scheduled {
@@ -188,33 +253,60 @@ impl Outbox {
         responder: Responder,
         allow_origin: Option<HeaderValue>,
     ) -> Option<u64> {
+        self.wait(Waiter::Http {
+            responder,
+            allow_origin,
+        })
+    }
+
+    /// A poll (of any route) arrived: answer `waiter` now if frames are queued, else park
+    /// it. Returns the generation to pass to [`Outbox::expire`] after [`POLL_HOLD`], if
+    /// parked.
+    pub(crate) fn wait(&self, waiter: Waiter) -> Option<u64> {
         let mut state = self.lock();
         state.mode = Mode::Poll;
         if state.closed {
             drop(state);
-            answer_empty(responder, allow_origin, StatusCode::GONE);
+            waiter.answer(PollAnswer::Gone);
             return None;
         }
         if !state.queue.is_empty() {
             let frames = self.drain(&mut state);
             drop(state);
-            answer_batch(responder, allow_origin, &frames);
+            let frames = self.deliverable(frames);
+            waiter.answer(PollAnswer::Frames(&frames));
             return None;
         }
         state.generation += 1;
         let generation = state.generation;
         let previous = state.parked.replace(Parked {
-            responder,
-            allow_origin,
+            waiter,
             generation,
             timer: None,
         });
         drop(state);
         if let Some(previous) = previous {
             // a newer poll replaces an older one: the older is answered empty
-            previous.answer(StatusCode::NO_CONTENT, &[]);
+            previous.answer(PollAnswer::Empty);
         }
         Some(generation)
+    }
+
+    /// The frames queued now, taken as a poll takes them (`None`: nothing queued; the
+    /// session then counts as polling). `Err` when the session is over. For the reply
+    /// route, which answers at once on the UI thread what it can.
+    pub(crate) fn take_now(&self) -> Result<Option<Vec<Bytes>>, PushError> {
+        let mut state = self.lock();
+        state.mode = Mode::Poll;
+        if state.closed {
+            return Err(PushError::Closed);
+        }
+        if state.queue.is_empty() {
+            return Ok(None);
+        }
+        let frames = self.drain(&mut state);
+        drop(state);
+        Ok(Some(self.deliverable(frames)))
     }
 
     /// Attach the expiry task of the poll of `generation` (stopped at once when that poll
@@ -235,7 +327,7 @@ impl Outbox {
                 drop(state);
                 // this is the timer: nothing to stop
                 parked.timer = None;
-                parked.answer(StatusCode::NO_CONTENT, &[]);
+                parked.answer(PollAnswer::Empty);
             }
         }
     }
@@ -268,8 +360,10 @@ impl Outbox {
             state.flush_scheduled = true;
             drop(state);
             (self.schedule_flush)();
+        } else {
+            drop(state);
         }
-        frames
+        self.deliverable(frames)
     }
 
     /// The session is over (its document navigated away, or the window closed): refuse
@@ -285,7 +379,7 @@ impl Outbox {
         let parked = state.parked.take();
         drop(state);
         if let Some(parked) = parked {
-            parked.answer(StatusCode::GONE, &[]);
+            parked.answer(PollAnswer::Gone);
         }
     }
 
@@ -361,6 +455,69 @@ mod tests {
             budget,
         );
         (outbox, flushes)
+    }
+
+    #[test]
+    fn a_reply_waiter_is_parked_and_answered_like_a_poll() {
+        let (outbox, _) = outbox();
+        let (tx, rx) = mpsc::channel();
+        let waiter = |tx: mpsc::Sender<String>| {
+            Waiter::Reply(Box::new(move |answer| {
+                let _ = tx.send(format!("{answer:?}"));
+            }))
+        };
+        let generation = outbox.wait(waiter(tx.clone())).unwrap();
+        assert!(rx.try_recv().is_err());
+        outbox.push(Bytes::from_static(b"\x80")).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), "Frames([b\"\\x80\"])");
+        outbox.expire(generation); // answered already: nothing
+        assert!(rx.try_recv().is_err());
+        assert_eq!(outbox.take_now(), Ok(None));
+        outbox.push(Bytes::from_static(b"\x81")).unwrap();
+        assert_eq!(
+            outbox.take_now(),
+            Ok(Some(vec![Bytes::from_static(b"\x81")]))
+        );
+        outbox.wait(waiter(tx));
+        outbox.close();
+        assert_eq!(rx.try_recv().unwrap(), "Gone");
+        assert_eq!(outbox.take_now(), Err(PushError::Closed));
+    }
+
+    #[test]
+    fn a_version_2_session_gets_a_burst_of_one_topic_in_one_events_frame() {
+        use switchboard_protocol::{Event, Frame, Limits, Topic};
+        let event = |n: u8| {
+            Bytes::from(
+                Frame::Event(Event {
+                    topic: Topic::new("tick").unwrap(),
+                    payload: Bytes::from(vec![n]),
+                    from: None,
+                })
+                .encode(),
+            )
+        };
+        let (old, _) = outbox();
+        let (new, _) = outbox();
+        new.negotiated(2);
+        for n in 0..100 {
+            old.push(event(n)).unwrap();
+            new.push(event(n)).unwrap();
+        }
+        assert_eq!(
+            old.take_now().unwrap().unwrap().len(),
+            100,
+            "a version-1 page"
+        );
+        let packed = new.take_now().unwrap().unwrap();
+        assert_eq!(packed.len(), 1);
+        match Frame::decode(&packed[0], &Limits::default()).unwrap() {
+            Frame::Events(e) => {
+                let order: Vec<u8> = e.payloads.iter().map(|p| p[0]).collect();
+                assert_eq!(order, (0..100).collect::<Vec<u8>>());
+            }
+            other => panic!("expected events, got {other:?}"),
+        }
     }
 
     #[test]

@@ -2,6 +2,13 @@
 //! end-to-end workload (see `page/floor.js`). The harness runs it alternately with the
 //! Switchboard bench app and divides.
 //!
+//! Two floors for the small round trips, both measured in every run:
+//! - **eval**: `window.ipc.postMessage` answered by `evaluate_script` (wry's own channel);
+//! - **reply**: WebKitGTK's script message handler with reply (2.40+):
+//!   `window.webkit.messageHandlers.floor.postMessage(text)` returns a Promise that the
+//!   signal handler resolves with `webkit_script_message_reply_return_value` (see `reply`).
+//!   Its figures carry the suffix `_reply`; the harness compares Switchboard to the faster.
+//!
 //! Output on stdout, one line each: `READY` after the page's first answered ping, `RESULT <json>`
 //! per figure, `DONE` at the end.
 
@@ -11,7 +18,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use switchboard_bench_e2e::{print_result, EVENT_BYTES};
+use switchboard_bench_e2e::{print_result, HostPings, EVENT_BYTES};
 use tao::event::{Event, WindowEvent};
 use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget};
 use tao::window::{Window, WindowBuilder};
@@ -68,6 +75,8 @@ struct App {
     run: Option<EventsRun>,
     queues: Arc<Mutex<Queues>>,
     proxy: EventLoopProxy<UserEvent>,
+    /// When each ping reached the host (for the sequential loop's p99).
+    pings: HostPings,
 }
 
 impl App {
@@ -81,6 +90,7 @@ impl App {
         let (tag, rest) = body.split_at(1.min(body.len()));
         match tag {
             "p" => {
+                self.pings.arrived();
                 let (id, n) = rest.split_once(':').unwrap_or((rest, "0"));
                 let n: u64 = n.parse().unwrap_or(0);
                 self.eval(label, &format!("__floorReply({id},{})", n + 1));
@@ -117,6 +127,7 @@ impl App {
                     println!("READY");
                 } else {
                     println!("RESULT {rest}");
+                    self.pings.report(rest);
                 }
             }
             "F" => {
@@ -184,6 +195,8 @@ fn open(
         .map_err(|e| e.to_string())?;
     let queues = app.borrow().queues.clone();
     let for_ipc = Rc::downgrade(app);
+    #[cfg(target_os = "linux")]
+    let for_reply = Rc::downgrade(app);
     let ipc_label = label.to_owned();
     let builder = WebViewBuilder::new()
         .with_id(label)
@@ -205,6 +218,25 @@ fn open(
     };
     #[cfg(not(target_os = "linux"))]
     let webview = builder.build(&window).map_err(|e| e.to_string())?;
+    // the reply route: `q<n>` answered `n + 1` in the signal handler itself
+    #[cfg(target_os = "linux")]
+    {
+        use wry::WebViewExtUnix;
+        reply::register(&webview.webview(), "floor", move |text| {
+            // `e<text>`: the text echoed (the string probe: base64 against latin-1)
+            if let Some(echo) = text.strip_prefix('e') {
+                return echo.to_owned();
+            }
+            if let Some(app) = for_reply.upgrade() {
+                app.borrow().pings.arrived();
+            }
+            let n: u64 = text
+                .strip_prefix('q')
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            (n + 1).to_string()
+        });
+    }
     app.borrow_mut()
         .webviews
         .push((label.to_owned(), window, webview));
@@ -250,6 +282,7 @@ fn main() {
         run: None,
         queues: Arc::new(Mutex::new(Queues::default())),
         proxy: event_loop.create_proxy(),
+        pings: HostPings::default(),
     }));
     if let Err(e) = open(&event_loop, "main", "floor://localhost/", &app) {
         eprintln!("floor: could not open the main window: {e}");
@@ -275,4 +308,74 @@ fn main() {
             _ => {}
         }
     });
+}
+
+/// WebKitGTK's script message handler with reply, bare: the cheapest round trip this webview
+/// offers (no token, no frames; the switchboard bridge's own use is
+/// `switchboard_runtime_wry`'s `native` module).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+mod reply {
+    use std::ffi::CString;
+
+    use javascriptcore::ValueExt;
+    use webkit2gtk::glib::prelude::*;
+    use webkit2gtk::glib::translate::{ToGlibPtr, ToGlibPtrMut};
+    use webkit2gtk::glib::{self, gobject_ffi};
+    use webkit2gtk::WebViewExt;
+
+    /// Register handler `name` on `webview`; every message (a string) is answered at once
+    /// with `answer(text)`.
+    pub fn register(
+        webview: &webkit2gtk::WebView,
+        name: &str,
+        answer: impl Fn(&str) -> String + 'static,
+    ) {
+        let Some(manager) = webview.user_content_manager() else {
+            return;
+        };
+        let Ok(c_name) = CString::new(name) else {
+            return;
+        };
+        // SAFETY: a live manager and a NUL-terminated name; a NULL world is the page's world.
+        let registered = unsafe {
+            webkit2gtk::ffi::webkit_user_content_manager_register_script_message_handler_with_reply(
+                manager.as_ptr(),
+                c_name.as_ptr(),
+                std::ptr::null(),
+            )
+        };
+        if registered == 0 {
+            eprintln!("floor: the reply handler `{name}` was not registered");
+            return;
+        }
+        manager.connect_local(
+            &format!("script-message-with-reply-received::{name}"),
+            false,
+            move |values| {
+                let message = values.get(1)?.get::<javascriptcore::Value>().ok()?;
+                let mut reply_value = values.get(2)?.clone();
+                // SAFETY: argument 2 of this signal is a `WebKitScriptMessageReply` boxed
+                // value, alive for the handler's duration; answered here, before returning.
+                unsafe {
+                    let reply = gobject_ffi::g_value_get_boxed(reply_value.to_glib_none_mut().0)
+                        as *mut webkit2gtk::ffi::WebKitScriptMessageReply;
+                    if reply.is_null() {
+                        return Some(true.to_value());
+                    }
+                    let context = message.context()?;
+                    // by length, not as C strings: a text may hold U+0000
+                    let text = message.to_string_as_bytes()?;
+                    let text = std::str::from_utf8(&text).ok()?;
+                    let bytes = glib::Bytes::from_owned(answer(text).into_bytes());
+                    let out = javascriptcore::Value::new_string_from_bytes(&context, Some(&bytes));
+                    webkit2gtk::ffi::webkit_script_message_reply_return_value(
+                        reply,
+                        out.to_glib_none().0,
+                    );
+                }
+                Some(glib::Value::from(true))
+            },
+        );
+    }
 }

@@ -10,16 +10,20 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 use switchboard::{App, AppHandle, Capability, State, WindowSpec};
-use switchboard_bench_e2e::print_result;
+use switchboard_bench_e2e::{print_result, HostPings};
 use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
 use tokio::sync::Notify;
 
 /// Set to print the host's share of the events workloads on stderr.
 const TRACE_ENV: &str = "SWITCHBOARD_BENCH_TRACE";
 
+/// When each ping reached its command (the sequential loop's p50/p99, host clock).
+static PINGS: HostPings = HostPings::new();
+
 /// `ping`: the smallest useful round trip.
 #[switchboard::command]
 fn ping(n: u32) -> u32 {
+    PINGS.arrived();
     n.wrapping_add(1)
 }
 
@@ -51,6 +55,7 @@ fn report(result: serde_json::Value) {
         println!("READY");
     } else {
         println!("RESULT {result}");
+        PINGS.report(&result.to_string());
     }
 }
 

@@ -185,6 +185,28 @@ pub fn canonical() -> Vec<Canonical> {
             }),
         ),
         c(
+            "events",
+            "version 2: three events of one topic from one page, in one frame (v 2)",
+            Frame::Events(Events {
+                topic: topic("download/progress"),
+                payloads: vec![
+                    payload::to_bytes(&0.25f64).expect("encodes"),
+                    payload::to_bytes(&0.5f64).expect("encodes"),
+                    Bytes::new(),
+                ],
+                from: Some(addr("window:main")),
+            }),
+        ),
+        c(
+            "events_from_the_app",
+            "version 2: a burst published by the host (no from)",
+            Frame::Events(Events {
+                topic: topic("tick"),
+                payloads: vec![Bytes::from_static(&[0x01]), Bytes::from_static(&[0x02])],
+                from: None,
+            }),
+        ),
+        c(
             "subscribe",
             "",
             Frame::Subscribe(Subscribe {

@@ -266,8 +266,8 @@ pub fn reject() -> Vec<Reject> {
         ),
         r(
             "bad_version",
-            "v 2 on a request",
-            with(&cancel(8), |p| set(p, "v", i(2))),
+            "v 3 (no such version yet) on a cancel",
+            with(&cancel(8), |p| set(p, "v", i(3))),
             "unsupported_version",
         ),
         r(
