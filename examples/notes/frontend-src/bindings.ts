@@ -642,6 +642,10 @@ export const plugins = {
   },
 };
 
+/** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
+export const windows = {
+};
+
 /** The app's events, by topic. */
 export const events = {
   /** `fs/changed`: values of Rust type `switchboard_plugin_fs::watch::FsChange`. */
