@@ -3,7 +3,7 @@
 //! Payloads are MessagePack written like `rmp_serde::to_vec_named` (structs as maps,
 //! enums externally tagged, `None` as `nil`, `serde_bytes` buffers as `bin`), which is
 //! byte-identical to `@msgpack/msgpack`'s `encode`. Decoding first checks the structure
-//! with [`scan_with`](crate::scan_with) (depth, every length against the bytes left, the
+//! with [`scan_with`] (depth, every length against the bytes left, the
 //! count of values and of each map's entries), refuses trailing bytes, and only then lets
 //! serde read the value.
 //!

@@ -36,7 +36,7 @@
 //! - **Trusted** callers are the app's own origins (the pages the runtime serves: the
 //!   embedded frontend's, or the dev server's in a debug build) and origins a capability
 //!   names. Anything else is answered `forbidden` from at most the first
-//!   [`PEEK_PREFIX`](switchboard_protocol::PEEK_PREFIX) bytes of its frame (to find the
+//!   [`switchboard_protocol::PEEK_PREFIX`] bytes of its frame (to find the
 //!   request id), no session is opened or kept for it, and the bus never sees the frame.
 //! - **Top frame or iframe**: a caller whose origin is the top document's is stamped
 //!   `top_frame: true`. That includes **same-origin iframes** (`srcdoc`, `about:blank`,
@@ -69,11 +69,11 @@
 //!   base64 of the largest frame is refused before it is decoded. wry reads a scheme
 //!   request's whole body (on the UI thread, in 1 KiB chunks) before the bridge sees it, so
 //!   an oversized `fetch` body is read, then refused unread.
-//! - Sessions: at most [`MAX_SESSIONS_PER_DOCUMENT`](link::MAX_SESSIONS_PER_DOCUMENT)
+//! - Sessions: at most `MAX_SESSIONS_PER_DOCUMENT` (16)
 //!   trusted origins per document; untrusted callers get no session.
 //! - Pushes: every queue of a window draws on one budget
-//!   ([`MAX_QUEUED_BYTES`](outbox::MAX_QUEUED_BYTES), 80 MiB); one delivery carries at most
-//!   [`MAX_DELIVERY_BYTES`](outbox::MAX_DELIVERY_BYTES) (4 MiB) unless a single frame is
+//!   (`MAX_QUEUED_BYTES`, 80 MiB); one delivery carries at most
+//!   `MAX_DELIVERY_BYTES` (4 MiB) unless a single frame is
 //!   larger. A held poll has one expiry timer, stopped as soon as the poll is answered.
 //!
 //! **Thread hops of one call**: the handler decodes, routes and checks the call on the UI
