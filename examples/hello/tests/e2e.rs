@@ -2,7 +2,7 @@
 //! a private Xvfb when `DISPLAY` is unset), through the real `window.switchboard` client:
 //! greet from the button, open the second window from JS, chat between the windows.
 
-#[path = "../../../runtime-wry/tests/support/mod.rs"]
+#[path = "../../../runtime-wry/e2e/tests/support/mod.rs"]
 mod support;
 
 use std::time::Duration;

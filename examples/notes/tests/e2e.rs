@@ -5,7 +5,7 @@
 //!
 //! `NOTES_SCREENSHOT=<path.png>` also saves the window, mid-search, as the README's picture.
 
-#[path = "../../../runtime-wry/tests/support/mod.rs"]
+#[path = "../../../runtime-wry/e2e/tests/support/mod.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -85,10 +85,10 @@
 //! spot. The figures below predate both the inline poll and this rule.
 //!
 //! ## Which path is faster
-//! Measured in the real app (`e2e/app.rs`, release build, WebKitGTK under Xvfb, 2 cores,
+//! Measured in the real app (`e2e/src/main.rs`, release build, WebKitGTK under Xvfb, 2 cores,
 //! the machine's load average at 4–6 from parallel builds, so read the ratios more than the
 //! absolute figures) by
-//! `cargo test --release -p switchboard-runtime-wry --test bridge_bench -- --nocapture`;
+//! `cargo test --release -p switchboard-runtime-wry-e2e --test bridge_bench -- --nocapture`;
 //! four runs, the first two without the floor line:
 //!
 //! | path | run 1 | run 2 | run 3 | run 4 |

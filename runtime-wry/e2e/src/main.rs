@@ -98,7 +98,7 @@ fn main() {
     if let Ok(path) = std::env::var("E2E_PID_FILE") {
         let _ = std::fs::write(path, std::process::id().to_string());
     }
-    let runtime = WryRuntime::new(Frontend::Embedded(assets!("e2e/frontend")))
+    let runtime = WryRuntime::new(Frontend::Embedded(assets!("frontend")))
         // the tests frame pages from a local server to check they are refused
         .csp(format!("{DEFAULT_CSP}; frame-src http://127.0.0.1:*"))
         .on_close_requested(|label| {

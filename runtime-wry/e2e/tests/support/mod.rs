@@ -471,7 +471,7 @@ impl Server {
     pub fn start(page: &'static str) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("binding: {e}"));
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let client = include_str!("../../e2e/frontend/client.js");
+        let client = include_str!("../../frontend/client.js");
         let html = page.replace("{client}", client);
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {

@@ -1,8 +1,8 @@
-//! Which bridge path is faster, measured in the real app (`e2e/app.rs`) under WebKitGTK:
+//! Which bridge path is faster, measured in the real app (`src/main.rs`) under WebKitGTK:
 //! replies through `fetch` to the custom scheme vs `postMessage` answered by
 //! `evaluate_script`, pushes through a held-open `/poll` vs `evaluate_script`, and a large
 //! payload both ways. Prints the figures (the bridge module's docs quote a release run:
-//! `cargo test --release -p switchboard-runtime-wry --test bridge_bench -- --nocapture`)
+//! `cargo test --release -p switchboard-runtime-wry-e2e --test bridge_bench -- --nocapture`)
 //! and checks every path delivered everything.
 
 mod support;

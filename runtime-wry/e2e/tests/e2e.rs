@@ -1,4 +1,4 @@
-//! End-to-end: the real app (`e2e/app.rs`) in real WebKitGTK windows, driven through
+//! End-to-end: the real app (`src/main.rs`) in real WebKitGTK windows, driven through
 //! WebKitWebDriver under Xvfb (started here when `DISPLAY` is unset). Each test starts its
 //! own app; they run one at a time.
 
