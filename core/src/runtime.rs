@@ -27,6 +27,27 @@ pub enum RuntimeError {
     /// The platform refused (the message says why).
     #[error("the runtime failed: {0}")]
     Failed(String),
+    /// This runtime cannot do that (a headless runtime has no UI thread).
+    #[error("unsupported by this runtime: {0}")]
+    Unsupported(String),
+}
+
+/// Native work for the UI thread, posted by a plugin that drives a toolkit (menus, tray,
+/// dialogs): see [`Runtime::on_ui`]. It runs on the UI thread with a [`UiContext`], must
+/// not block, and must never wait on the bus.
+pub type UiTask = Box<dyn FnOnce(&dyn UiContext) + Send>;
+
+/// What a [`UiTask`] can reach on the UI thread: the native objects of open windows, as
+/// `&dyn Any` for the plugin to downcast (with runtime-wry on Linux a window is a
+/// `gtk::ApplicationWindow` and its box the `gtk::Box` holding the webview). Core names no
+/// toolkit.
+pub trait UiContext {
+    /// The native window of window `label`, if it is open.
+    fn window(&self, label: &str) -> Option<&dyn std::any::Any>;
+    /// The native container inside window `label` (where a menu bar goes), if it has one.
+    fn container(&self, label: &str) -> Option<&dyn std::any::Any>;
+    /// The labels of the open windows.
+    fn labels(&self) -> Vec<String>;
 }
 
 /// What draws windows. Must not block: a call posts work to the UI thread and returns.
@@ -48,6 +69,13 @@ pub trait Runtime: Send + Sync + 'static {
     fn send(&self, window: &Name, command: WindowCommand) -> Result<(), RuntimeError>;
     /// Stop the app with an exit code.
     fn exit(&self, code: i32);
+    /// Run `task` on the UI thread, in order with this runtime's other messages (a window
+    /// opened before is there). Returns at once. A runtime without a UI thread answers
+    /// [`RuntimeError::Unsupported`] (the default), and the task is dropped unrun.
+    fn on_ui(&self, task: UiTask) -> Result<(), RuntimeError> {
+        drop(task);
+        Err(RuntimeError::Unsupported("no UI thread".into()))
+    }
 }
 
 /// A runtime without windows: keeps the specs it was asked to open and the commands it

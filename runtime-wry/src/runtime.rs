@@ -135,6 +135,8 @@ pub(crate) enum UiEvent {
     /// Flush the queue of a document's top session by `evaluate_script`.
     Flush(Name, DocumentId),
     Exit(i32),
+    /// A plugin's native work ([`Runtime::on_ui`]).
+    Run(switchboard::runtime::UiTask),
 }
 
 /// The thread-safe side of the runtime: implements the bus's `Runtime` for the bus (the
@@ -187,6 +189,10 @@ impl Runtime for WryHandle {
 
     fn exit(&self, code: i32) {
         let _ = self.proxy.send_event(UiEvent::Exit(code));
+    }
+
+    fn on_ui(&self, task: switchboard::runtime::UiTask) -> Result<(), RuntimeError> {
+        self.send_ui(UiEvent::Run(task))
     }
 }
 
@@ -388,6 +394,7 @@ impl WryRuntime {
                 Event::UserEvent(UiEvent::Exit(code)) => {
                     *control_flow = ControlFlow::ExitWithCode(code);
                 }
+                Event::UserEvent(UiEvent::Run(task)) => task(&window::Natives(&ui.windows)),
                 Event::WindowEvent {
                     window_id, event, ..
                 } => {
