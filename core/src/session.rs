@@ -76,9 +76,24 @@ pub(crate) struct SessionInner {
     state: Mutex<SessionState>,
     /// Resolved scopes of scoped plugins' methods, made on first use.
     scopes: Mutex<HashMap<(Address, String), Result<ResolvedScope, String>>>,
+    /// Scope entries granted to this session at run time, by plugin address.
+    granted: Mutex<HashMap<Address, Vec<serde_json::Value>>>,
 }
 
 impl SessionInner {
+    /// Add allow entries to this session's scope of the plugin at `to` (until it closes).
+    pub(crate) fn grant_scope(&self, to: Address, entries: Vec<serde_json::Value>) {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|p| p.into_inner());
+        self.granted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(to.clone())
+            .or_default()
+            .extend(entries);
+        // resolved again, with the new entries, on the next call
+        scopes.retain(|(address, _), _| *address != to);
+    }
+
     fn lock(&self) -> MutexGuard<'_, SessionState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -193,6 +208,7 @@ impl Session {
                 grants,
                 state: Mutex::new(SessionState::default()),
                 scopes: Mutex::new(HashMap::new()),
+                granted: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -385,9 +401,11 @@ impl Session {
         scopes
             .entry(key)
             .or_insert_with(|| {
+                let granted = self.inner.granted.lock().unwrap_or_else(|p| p.into_inner());
+                let extra = granted.get(to).map(Vec::as_slice).unwrap_or(&[]);
                 self.inner
                     .grants
-                    .scope_for(schema, to, method)
+                    .scope_with(schema, to, method, extra)
                     .map_err(|e| e.message)
             })
             .clone()
@@ -551,6 +569,7 @@ impl Session {
             id,
             payload,
             scope: None,
+            session: Some(Arc::downgrade(&self.inner)),
         };
         if let Some(schema) = app.scope_schema(&to) {
             let permission = format!("{to}.{}", call.method);
