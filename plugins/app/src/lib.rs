@@ -143,7 +143,11 @@ impl AppActor {
             .spawn()
             .map_err(failed)?;
         tracing::info!("restarting: the new instance is started, quitting this one");
-        app.exit(0);
+        // quit after this answer is on its way (best effort: the page is closing anyway)
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn(async move { app.exit(0) })),
+            Err(_) => app.exit(0),
+        }
         Ok(())
     }
 }
