@@ -11,6 +11,7 @@
     menu: ['menu/export/clicked', 'menu/autosave/clicked'],
     'single-instance': ['single-instance/launched'],
     shortcut: ['global-shortcut/pressed'],
+    tray: ['menu/show/clicked'],
   };
   (async () => {
     const mode = await SB.invoke('cmd:mode', {});

@@ -24,6 +24,9 @@
 //! through the runtime's [`on_ui`](switchboard::Runtime::on_ui) seam and waits for its
 //! answer on its own task. Under the headless runtime there is no UI thread: `create`
 //! answers `unsupported`.
+//!
+//! On Linux the tooltip is kept in the state but not shown: libayatana-appindicator has
+//! none.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
