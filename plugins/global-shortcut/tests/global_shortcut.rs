@@ -107,6 +107,48 @@ async fn a_key_pressed_anywhere_reaches_the_bus() {
     .expect("the test timed out")
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shortcut_another_client_holds_is_a_typed_conflict() {
+    if std::env::var_os("DISPLAY").is_none() {
+        eprintln!(
+            "no DISPLAY: the real global-shortcut test needs one (cargo xtask test starts Xvfb)"
+        );
+        return;
+    }
+    tokio::time::timeout(Duration::from_secs(60), async {
+        // two apps: each plugin grabs keys over an X connection of its own, like two programs
+        let first = app();
+        let second = app();
+        first
+            .test_client("main")
+            .invoke::<()>(
+                "plugin:global-shortcut",
+                "register",
+                &args! { shortcut: "ctrl+alt+F9" },
+            )
+            .await
+            .unwrap();
+        let err = second
+            .test_client("main")
+            .invoke::<()>(
+                "plugin:global-shortcut",
+                "register",
+                &args! { shortcut: "ctrl+alt+F9" },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(kind(&err), "conflict", "{err:?}");
+        let held: Vec<String> = second
+            .test_client("main")
+            .invoke("plugin:global-shortcut", "registered", &args! {})
+            .await
+            .unwrap();
+        assert!(held.is_empty(), "a refused shortcut is not held");
+    })
+    .await
+    .expect("the test timed out")
+}
+
 #[test]
 fn the_readme_lists_every_permission() {
     let table = switchboard::permission::markdown_table(app().permissions());
