@@ -8,7 +8,7 @@
     return SB.invoke('cmd:seen', { what, value: JSON.stringify(value === undefined ? null : value) });
   };
   const topics = {
-    menu: ['menu/export/clicked', 'menu/autosave/clicked'],
+    menu: ['menu/export/clicked', 'menu/autosave/clicked', 'menu/copy/clicked'],
     'single-instance': ['single-instance/launched'],
     shortcut: ['global-shortcut/pressed'],
     tray: ['menu/show/clicked'],
@@ -30,6 +30,17 @@
       await SB.invoke('plugin:tray', { id: 'main', tooltip: 'changed by the page' }, 'set_tooltip');
       await SB.invoke('plugin:tray', { id: 'main', visible: false }, 'set_visible');
       await report('tray', { before, after: await state() });
+    }
+    if (mode === 'menu') {
+      // items changed at run time, after the first click on the check item
+      await SB.listen('menu/autosave/clicked', async () => {
+        await SB.invoke('plugin:menu', { id: 'autosave', checked: false }, 'set_checked');
+        await SB.invoke('plugin:menu', { id: 'export', enabled: false }, 'set_enabled');
+        await SB.invoke('plugin:menu', { id: 'export', text: 'Export (off)' }, 'set_text');
+        const autosave = await SB.invoke('plugin:menu', { id: 'autosave' }, 'state');
+        const exported = await SB.invoke('plugin:menu', { id: 'export' }, 'state');
+        await report('states', { autosave, export: exported });
+      });
     }
     await report('ready', mode);
     if (mode === 'dialog') {

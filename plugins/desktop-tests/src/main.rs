@@ -179,7 +179,7 @@ fn main() {
     runtime.run(app);
 }
 
-/// `restart` and `quit` on stdin, for the tests.
+/// `restart`, `quit` and `popup` on stdin, for the tests.
 fn stdin_commands(app: AppHandle, rt: tokio::runtime::Handle) {
     let _ = std::thread::Builder::new()
         .name("test-stdin".into())
@@ -197,6 +197,27 @@ fn stdin_commands(app: AppHandle, rt: tokio::runtime::Handle) {
                         ));
                     }
                     "quit" => app.exit(0),
+                    "popup" => {
+                        // a context menu at the cursor, asked for from Rust
+                        let items = vec![Item::new("copy", "Copy"), Item::new("paste", "Paste")];
+                        #[derive(serde::Serialize)]
+                        struct Popup {
+                            window: &'static str,
+                            items: Vec<Item>,
+                        }
+                        let r: Result<(), _> = rt.block_on(app.call(
+                            "plugin:menu",
+                            "popup",
+                            &Popup {
+                                window: "main",
+                                items,
+                            },
+                        ));
+                        match r {
+                            Ok(()) => say("POPUP shown"),
+                            Err(e) => say(&format!("ERROR popup: {e}")),
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -236,6 +236,48 @@ fn the_menu_bar_is_in_the_window_and_a_click_reaches_the_page() {
     ]);
     let clicked = app.expect("SEEN menu/autosave/clicked");
     assert_eq!(clicked, r#"{"id":"autosave","checked":true}"#);
+
+    // the page changed items at run time: the menu shows it
+    let states: serde_json::Value = serde_json::from_str(&app.expect("SEEN states")).unwrap();
+    assert_eq!(
+        states,
+        serde_json::json!({
+            "autosave": { "text": "Autosave", "enabled": true, "checked": false },
+            "export": { "text": "Export (off)", "enabled": false, "checked": null },
+        })
+    );
+
+    // a context menu at the cursor
+    let (cx, cy) = (x + 200, y + 150);
+    xdotool(&["mousemove", &cx.to_string(), &cy.to_string()]);
+    let before: usize = xdotool(&["search", "--onlyvisible", "--name", ""])
+        .lines()
+        .count();
+    app.send("popup");
+    app.expect("POPUP shown");
+    let (px, py, _, _) = until("the context menu to open", || {
+        let ids: Vec<String> = xdotool(&["search", "--onlyvisible", "--name", ""])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        if ids.len() <= before {
+            return None;
+        }
+        ids.iter()
+            .filter_map(|w| geometry(w))
+            .find(|&(px, py, w, h)| {
+                (px - cx).abs() < 40 && (py - cy).abs() < 40 && w < 400 && h < 200
+            })
+    });
+    xdotool(&[
+        "mousemove",
+        &(px + 30).to_string(),
+        &(py + 12).to_string(),
+        "click",
+        "1",
+    ]);
+    let clicked = app.expect("SEEN menu/copy/clicked");
+    assert_eq!(clicked, r#"{"id":"copy","checked":null}"#);
 }
 
 #[test]

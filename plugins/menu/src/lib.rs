@@ -313,7 +313,8 @@ impl Menus {
     }
 
     /// Show `items` as a context menu over window `window`, at the cursor (or at `x`, `y`
-    /// in the window, logical pixels). Answers once it is shown; its clicks are events.
+    /// in the window, logical pixels). Answers once it is shown (not when it closes); its
+    /// clicks are events.
     async fn popup(
         &mut self,
         window: String,
@@ -325,7 +326,19 @@ impl Menus {
         validate(&items)?;
         native::listen(&app);
         let at = x.zip(y);
-        on_ui(&app, move |ui| native::popup(ui, &window, &items, at)).await
+        let (tx, rx) = oneshot::channel();
+        app.runtime()
+            .on_ui(Box::new(move |ui| {
+                native::popup(ui, &window, &items, at, move |shown| {
+                    let _ = tx.send(shown);
+                })
+            }))
+            .map_err(|e| MenuError::Unsupported {
+                message: e.to_string(),
+            })?;
+        rx.await.map_err(|_| MenuError::Failed {
+            message: "the UI thread stopped before it showed the menu".into(),
+        })?
     }
 
     /// Change item `id`'s label.

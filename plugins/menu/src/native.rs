@@ -198,30 +198,37 @@ pub(crate) fn remove_window_menu(ui: &dyn UiContext, window: &str) -> Result<(),
     }
 }
 
+/// Show `items` as a context menu over `window`. `shown` is called once the menu is built
+/// and about to open; muda then runs a nested GTK loop until the menu closes (the UI thread
+/// keeps serving meanwhile), and clicks arrive as events.
 pub(crate) fn popup(
     ui: &dyn UiContext,
     window: &str,
     items: &[Item],
     at: Option<(f64, f64)>,
-) -> Result<(), MenuError> {
+    shown: impl FnOnce(Result<(), MenuError>),
+) {
     #[cfg(target_os = "linux")]
     {
         use gtk::prelude::Cast;
-        let gtk_window = gtk_window(ui, window)?;
-        let menu = build_menu(items)?;
+        let built = gtk_window(ui, window).and_then(|w| Ok((w.clone(), build_menu(items)?)));
+        let (gtk_window, menu) = match built {
+            Ok(built) => built,
+            Err(e) => return shown(Err(e)),
+        };
         let position =
             at.map(|(x, y)| muda::dpi::Position::Logical(muda::dpi::LogicalPosition::new(x, y)));
+        POPUP.with(|p| *p.borrow_mut() = Some(menu.clone()));
+        shown(Ok(()));
         let window: &gtk::Window = gtk_window.upcast_ref();
         menu.show_context_menu_for_gtk_window(window, position);
-        POPUP.with(|p| *p.borrow_mut() = Some(menu));
-        Ok(())
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = (ui, window, items, at);
-        Err(MenuError::Unsupported {
+        shown(Err(MenuError::Unsupported {
             message: "context menus are implemented for Linux (GTK) so far".into(),
-        })
+        }))
     }
 }
 
