@@ -1,6 +1,8 @@
 //! The seam between the bus and whatever draws windows (DESIGN.md decision 7).
 //!
-//! [`Runtime`] is three methods; windows are driven by message ([`WindowCommand`]).
+//! [`Runtime`] is three methods; windows are driven by message ([`WindowCommand`]). Plugins
+//! that drive a toolkit (menus, tray, dialogs) post their native work to the UI thread as a
+//! message too ([`Runtime::on_ui`], a [`UiTask`]).
 //! `switchboard-runtime-wry` implements it with tao and wry; [`HeadlessRuntime`] records
 //! what it is asked, for tests and the in-process client.
 

@@ -41,9 +41,7 @@ const TEST_PACKAGES: &[&str] = &[
     "chromium",
     // the desktop plugins' real tests: keys and clicks sent to the X server, another
     // clipboard client, a private D-Bus session for the notification server
-    "xdotool",
-    "xclip",
-    "dbus",
+    "xdotool", "xclip", "dbus",
 ];
 
 /// Install whatever is missing for `need`.
