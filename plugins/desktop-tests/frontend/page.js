@@ -52,6 +52,11 @@
       await report('other-path', denied);
       await SB.invoke('plugin:fs', { path, contents: 'exported by the page' }, 'write_text');
       await report('written', path);
+      // an open dialog: the picked file joins the scope for reading too
+      const opened = await SB.invoke('plugin:dialog', { title: 'Open notes' }, 'open');
+      await report('opened', opened);
+      await report('read', await SB.invoke('plugin:fs', { path: opened[0] }, 'read_text'));
+      await report('asked', await SB.invoke('plugin:dialog', { title: 'Question', message: 'Keep the export?' }, 'ask'));
     }
   })().catch((e) => report('error', (e.code || '') + ': ' + (e.message || String(e))));
 })();

@@ -112,8 +112,9 @@ fn main() {
                     "window-state:default",
                     "tray:default",
                 ])
-                // write access to nothing but what the user picks in a dialog
-                .grant(Grant::new("fs:allow-write")),
+                // file access to nothing but what the user picks in a dialog
+                .grant(Grant::new("fs:allow-write"))
+                .grant(Grant::new("fs:allow-read")),
         )
         .window(
             WindowSpec::new("main")
