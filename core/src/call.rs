@@ -63,6 +63,8 @@ pub struct Call {
     pub(crate) payload: Bytes,
     /// The caller's resolved scope, for a call to a plugin that declares one (plugin kit).
     pub(crate) scope: Option<crate::scope::ResolvedScope>,
+    /// The session the call came through (none for the app's own calls from Rust).
+    pub(crate) session: Option<std::sync::Weak<crate::session::SessionInner>>,
 }
 
 impl Call {

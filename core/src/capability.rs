@@ -817,8 +817,20 @@ impl Grants {
         address: &Address,
         method: &str,
     ) -> Result<ResolvedScope, ScopeError> {
+        self.scope_with(schema, address, method, &[])
+    }
+
+    /// [`Self::scope_for`], plus allow entries granted to one session at run time
+    /// ([`crate::scope::SessionScope`]); they widen only methods a capability grants.
+    pub(crate) fn scope_with(
+        &self,
+        schema: &Arc<dyn crate::scope::ErasedSchema>,
+        address: &Address,
+        method: &str,
+        extra: &[serde_json::Value],
+    ) -> Result<ResolvedScope, ScopeError> {
         let mut names: Vec<String> = Vec::new();
-        let mut allow = Vec::new();
+        let mut allow: Vec<serde_json::Value> = extra.to_vec();
         let mut deny = Vec::new();
         let mut seen: Vec<&Arc<ScopeEntries>> = Vec::new();
         for item in self

@@ -220,6 +220,7 @@ async fn run(
             .ok_or_else(|| ClientError::Request("request ids exhausted".into()))?,
         payload,
         scope: None,
+        session: None,
     };
     // a plugin that checks a scope checks it for Rust's calls too: they are made on behalf
     // of a window, whose grants give the scope (the app itself has no scope to hand over)

@@ -1,6 +1,8 @@
 //! The seam between the bus and whatever draws windows (DESIGN.md decision 7).
 //!
 //! [`Runtime`] is a handful of methods; windows are driven by message ([`WindowCommand`]).
+//! Plugins that drive a toolkit (menus, tray, dialogs) post their native work to the UI
+//! thread as a message too ([`Runtime::on_ui`], a [`UiTask`]).
 //! `switchboard-runtime-wry` implements it with tao and wry; [`HeadlessRuntime`] records
 //! what it is asked, for tests and the in-process client.
 
@@ -28,6 +30,27 @@ pub enum RuntimeError {
     /// The platform refused (the message says why).
     #[error("the runtime failed: {0}")]
     Failed(String),
+    /// This runtime cannot do that (a headless runtime has no UI thread).
+    #[error("unsupported by this runtime: {0}")]
+    Unsupported(String),
+}
+
+/// Native work for the UI thread, posted by a plugin that drives a toolkit (menus, tray,
+/// dialogs): see [`Runtime::on_ui`]. It runs on the UI thread with a [`UiContext`], must
+/// not block, and must never wait on the bus.
+pub type UiTask = Box<dyn FnOnce(&dyn UiContext) + Send>;
+
+/// What a [`UiTask`] can reach on the UI thread: the native objects of open windows, as
+/// `&dyn Any` for the plugin to downcast (with runtime-wry on Linux a window is a
+/// `gtk::ApplicationWindow` and its box the `gtk::Box` holding the webview). Core names no
+/// toolkit.
+pub trait UiContext {
+    /// The native window of window `label`, if it is open.
+    fn window(&self, label: &str) -> Option<&dyn std::any::Any>;
+    /// The native container inside window `label` (where a menu bar goes), if it has one.
+    fn container(&self, label: &str) -> Option<&dyn std::any::Any>;
+    /// The labels of the open windows.
+    fn labels(&self) -> Vec<String>;
 }
 
 /// What draws windows. Must not block: a call posts work to the UI thread and returns.
@@ -69,6 +92,14 @@ pub trait Runtime: Send + Sync + 'static {
         Box::pin(std::future::ready(Err(RuntimeError::Failed(
             "this runtime does not report window state".into(),
         ))))
+    }
+
+    /// Run `task` on the UI thread, in order with this runtime's other messages (a window
+    /// opened before is there). Returns at once. A runtime without a UI thread answers
+    /// [`RuntimeError::Unsupported`] (the default), and the task is dropped unrun.
+    fn on_ui(&self, task: UiTask) -> Result<(), RuntimeError> {
+        drop(task);
+        Err(RuntimeError::Unsupported("no UI thread".into()))
     }
 }
 

@@ -340,3 +340,104 @@ impl<S: Send + Sync + 'static> CommandArg for CallerScope<S> {
         })
     }
 }
+
+/// The calling session's scopes, injected like [`CallerScope`]: name an argument
+/// `session: SessionScope`. A plugin widens the caller's scope of another plugin for the
+/// rest of that session only (a page that closes or navigates loses it), as the dialog
+/// plugin does with the paths a user picked: `session.grant("plugin:fs", ["/home/ada/notes.md"])`.
+/// The entries are allow entries of that plugin's [`ScopeSchema`]; they widen only methods
+/// the caller's capabilities grant, and deny entries still win. Calls the app makes from
+/// Rust have no session: [`SessionScope::grant`] answers `false` for them.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use switchboard::permission::{PermissionDef, PluginPermissions};
+/// use switchboard::scope::{ScopeError, ScopeSchema, SessionScope};
+/// use switchboard::{args, App, Call, Capability};
+///
+/// struct Rooms(Vec<String>);
+/// impl std::fmt::Display for Rooms {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{:?}", self.0) }
+/// }
+/// struct RoomSchema;
+/// impl ScopeSchema for RoomSchema {
+///     type Entry = String;
+///     type Scope = Rooms;
+///     fn resolve(&self, allow: Vec<String>, _deny: Vec<String>) -> Result<Rooms, ScopeError> { Ok(Rooms(allow)) }
+///     fn check(&self, scope: &Rooms, call: &Call) -> Result<(), ScopeError> {
+///         let room: String = call.args().unwrap().get("room").unwrap();
+///         if scope.0.contains(&room) { Ok(()) } else { Err(ScopeError::new(format!("room `{room}`"))) }
+///     }
+/// }
+/// #[derive(Clone)]
+/// struct Chat;
+/// #[switchboard::actor]
+/// impl Chat {
+///     fn post(&mut self, room: String) -> String { room }
+/// }
+/// /// Lets the user pick a room (a dialog would ask): the room joins the caller's chat scope.
+/// #[derive(Clone)]
+/// struct Picker;
+/// #[switchboard::actor]
+/// impl Picker {
+///     fn pick(&mut self, room: String, session: SessionScope) -> bool { session.grant("plugin:chat", [room]) }
+/// }
+///
+/// let app = App::builder()
+///     .plugin_actor("chat", Chat)
+///     .permissions(PluginPermissions::new("chat").scope(RoomSchema)
+///         .permission(PermissionDef::new("allow-post").methods(["post"])))
+///     .actor("picker", Picker)
+///     .capability(Capability::new("main").windows(["main"]).allow(["chat:allow-post", "picker.pick"]))
+///     .build()
+///     .unwrap();
+/// let page = app.test_client("main");
+/// assert!(page.invoke::<String>("plugin:chat", "post", &args! { room: "lobby" }).await.is_err());
+/// assert!(page.invoke::<bool>("picker", "pick", &args! { room: "lobby" }).await.unwrap());
+/// assert_eq!(page.invoke::<String>("plugin:chat", "post", &args! { room: "lobby" }).await.unwrap(), "lobby");
+/// // another session (another page load) does not have it
+/// let other = app.test_client("main");
+/// assert!(other.invoke::<String>("plugin:chat", "post", &args! { room: "lobby" }).await.is_err());
+/// # });
+/// ```
+#[derive(Clone, Default)]
+pub struct SessionScope {
+    session: Option<std::sync::Weak<crate::session::SessionInner>>,
+}
+
+impl fmt::Debug for SessionScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionScope")
+            .field("session", &self.session.is_some())
+            .finish()
+    }
+}
+
+impl SessionScope {
+    /// Add `entries` (allow entries of the scope schema of the plugin at `plugin`, e.g.
+    /// `plugin:fs`) to this session's scope. `false` when there is no session (a call from
+    /// Rust), it has closed, or `plugin` is not an address.
+    pub fn grant<E: Serialize>(&self, plugin: &str, entries: impl IntoIterator<Item = E>) -> bool {
+        let Some(session) = self.session.as_ref().and_then(std::sync::Weak::upgrade) else {
+            return false;
+        };
+        let Ok(address) = switchboard_protocol::Address::parse(plugin) else {
+            return false;
+        };
+        let entries = entries
+            .into_iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect();
+        session.grant_scope(address, entries);
+        true
+    }
+}
+
+impl CommandArg for SessionScope {
+    const FROM_PAYLOAD: bool = false;
+    fn from_call(call: &Call, _args: &Args, _name: &'static str) -> Result<Self, WireError> {
+        Ok(SessionScope {
+            session: call.session.clone(),
+        })
+    }
+}

@@ -174,6 +174,8 @@ pub(crate) enum UiEvent {
     /// Answer a kept reply of the native reply route (dropped if its document is gone).
     Reply(Name, ReplyId, DocumentId, Option<String>),
     Exit(i32),
+    /// A plugin's native work ([`Runtime::on_ui`]).
+    Run(switchboard::runtime::UiTask),
 }
 
 /// The thread-safe side of the runtime: implements the bus's `Runtime` for the bus (the
@@ -258,6 +260,10 @@ impl Runtime for WryHandle {
             sent?;
             state.await.unwrap_or(Err(RuntimeError::Stopped))
         })
+    }
+
+    fn on_ui(&self, task: switchboard::runtime::UiTask) -> Result<(), RuntimeError> {
+        self.send_ui(UiEvent::Run(task))
     }
 }
 
@@ -480,6 +486,7 @@ impl WryRuntime {
                 Event::UserEvent(UiEvent::Exit(code)) => {
                     *control_flow = ControlFlow::ExitWithCode(code);
                 }
+                Event::UserEvent(UiEvent::Run(task)) => task(&window::Natives(&ui.windows)),
                 Event::WindowEvent {
                     window_id, event, ..
                 } => {

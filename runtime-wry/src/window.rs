@@ -144,3 +144,39 @@ pub(crate) fn state(window: &Window) -> WindowState {
         scale_factor: scale,
     }
 }
+
+/// The open windows' native objects, for plugins' UI tasks ([`switchboard::runtime::UiContext`]).
+pub(crate) struct Natives<'a>(
+    pub(crate) &'a std::collections::HashMap<switchboard::protocol::Name, OpenWindow>,
+);
+
+impl switchboard::runtime::UiContext for Natives<'_> {
+    fn window(&self, label: &str) -> Option<&dyn std::any::Any> {
+        let open = self.0.iter().find(|(n, _)| n.as_str() == label)?.1;
+        #[cfg(target_os = "linux")]
+        {
+            use tao::platform::unix::WindowExtUnix;
+            Some(open.window.gtk_window() as &dyn std::any::Any)
+        }
+        #[cfg(not(target_os = "linux"))]
+        Some(&open.window as &dyn std::any::Any)
+    }
+
+    fn container(&self, label: &str) -> Option<&dyn std::any::Any> {
+        let open = self.0.iter().find(|(n, _)| n.as_str() == label)?.1;
+        #[cfg(target_os = "linux")]
+        {
+            use tao::platform::unix::WindowExtUnix;
+            open.window.default_vbox().map(|b| b as &dyn std::any::Any)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = open;
+            None
+        }
+    }
+
+    fn labels(&self) -> Vec<String> {
+        self.0.keys().map(|n| n.as_str().to_owned()).collect()
+    }
+}

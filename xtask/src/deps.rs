@@ -31,11 +31,18 @@ const WEBVIEW_PACKAGES: &[&str] = &[
     "imagemagick",
     // A font, so pages render text on a machine installed without recommends.
     "fonts-dejavu-core",
+    // plugins/tray: tray-icon loads libayatana-appindicator at run time.
+    "libayatana-appindicator3-dev",
 ];
 
 /// Extra packages for the tests: headless Chromium for the JS client's browser tests,
 /// Node.js and npm when the machine has none.
-const TEST_PACKAGES: &[&str] = &["chromium"];
+const TEST_PACKAGES: &[&str] = &[
+    "chromium",
+    // the desktop plugins' real tests: keys and clicks sent to the X server, another
+    // clipboard client, a private D-Bus session for the notification server
+    "xdotool", "xclip", "dbus",
+];
 
 /// Install whatever is missing for `need`.
 pub(crate) fn ensure(need: Need) -> Result<(), String> {

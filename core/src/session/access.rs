@@ -31,9 +31,11 @@ impl Session {
         scopes
             .entry(key)
             .or_insert_with(|| {
+                let granted = self.inner.granted.lock().unwrap_or_else(|p| p.into_inner());
+                let extra = granted.get(to).map(Vec::as_slice).unwrap_or(&[]);
                 self.inner
                     .grants
-                    .scope_for(schema, to, method)
+                    .scope_with(schema, to, method, extra)
                     .map_err(|e| e.message)
             })
             .clone()

@@ -38,9 +38,24 @@ pub(crate) struct SessionInner {
     pub(super) state: Mutex<SessionState>,
     /// Resolved scopes of scoped plugins' methods, made on first use.
     pub(super) scopes: Mutex<HashMap<(Address, String), Result<ResolvedScope, String>>>,
+    /// Scope entries granted to this session at run time, by plugin address.
+    pub(super) granted: Mutex<HashMap<Address, Vec<serde_json::Value>>>,
 }
 
 impl SessionInner {
+    /// Add allow entries to this session's scope of the plugin at `to` (until it closes).
+    pub(crate) fn grant_scope(&self, to: Address, entries: Vec<serde_json::Value>) {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|p| p.into_inner());
+        self.granted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(to.clone())
+            .or_default()
+            .extend(entries);
+        // resolved again, with the new entries, on the next call
+        scopes.retain(|(address, _), _| *address != to);
+    }
+
     pub(super) fn lock(&self) -> MutexGuard<'_, SessionState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }

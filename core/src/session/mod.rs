@@ -101,6 +101,7 @@ impl Session {
                 grants,
                 state: Mutex::new(SessionState::default()),
                 scopes: Mutex::new(HashMap::new()),
+                granted: Mutex::new(HashMap::new()),
             }),
         }
     }

@@ -72,6 +72,7 @@ impl Session {
             id,
             payload,
             scope: None,
+            session: Some(Arc::downgrade(&self.inner)),
         };
         if let Some(schema) = app.scope_schema(&to) {
             let permission = format!("{to}.{}", call.method);

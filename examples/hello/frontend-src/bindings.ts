@@ -5,6 +5,83 @@ import { emit, invoke, isSwitchboardError, listen, once, stream } from "./switch
 import type { InvokeOptions, Listener, StreamOptions, SwitchboardError, Unlisten } from "./switchboard-client.js";
 
 /**
+ * An action button.
+ */
+export type Action = { 
+/**
+ * Its id, given back in the `notification/action` event.
+ */
+id: string; 
+/**
+ * Its label.
+ */
+label: string }
+
+/**
+ * An action was clicked (`notification/action`).
+ */
+export type ActionClicked = { 
+/**
+ * The notification's id (what `send` answered).
+ */
+notification: number; 
+/**
+ * The action's id (`default` for a click on the notification itself).
+ */
+action: string }
+
+/**
+ * Where the app keeps its files (absolute paths; not created).
+ */
+export type AppDirs = { 
+/**
+ * Data that matters (documents' stores, databases).
+ */
+data: string; 
+/**
+ * Settings.
+ */
+config: string; 
+/**
+ * What can be rebuilt.
+ */
+cache: string; 
+/**
+ * Log files.
+ */
+log: string }
+
+/**
+ * Why an app call failed (code `app`; `data` is `{ kind, message }`).
+ */
+export type AppError = 
+/**
+ * The platform has no home directory to put the app's directories in.
+ */
+{ kind: "no_home" } | 
+/**
+ * Restarting failed: the app keeps running.
+ */
+{ kind: "restart"; message: string }
+
+/**
+ * Who the app is.
+ */
+export type AppInfo = { 
+/**
+ * Its name, as shown to people.
+ */
+name: string; 
+/**
+ * Its version.
+ */
+version: string; 
+/**
+ * Its reverse-DNS identifier (`com.example.notes`): names its directories.
+ */
+identifier: string }
+
+/**
  * A message one window sends the other on the `hello/chat` topic.
  */
 export type Chat = { 
@@ -16,6 +93,112 @@ from: string;
  * What it said.
  */
 text: string }
+
+/**
+ * A notification was closed (`notification/closed`).
+ */
+export type Closed = { 
+/**
+ * The notification's id.
+ */
+notification: number }
+
+/**
+ * Why a dialog call failed (code `app`; `data` is `{ kind, message }`).
+ */
+export type DialogError = 
+/**
+ * No UI thread (the headless runtime) or no display.
+ */
+{ kind: "unsupported"; message: string }
+
+/**
+ * One entry of a directory listing.
+ */
+export type DirEntry = { 
+/**
+ * The entry's name.
+ */
+name: string; 
+/**
+ * What it is (a symlink is reported as such, not as its target).
+ */
+kind: Kind; 
+/**
+ * Its size in bytes (of the link itself for a symlink).
+ */
+size: number }
+
+/**
+ * A file filter: `{ name: "Markdown", extensions: ["md", "markdown"] }`.
+ */
+export type Filter = { 
+/**
+ * What the user sees.
+ */
+name: string; 
+/**
+ * Extensions without the dot.
+ */
+extensions: string[] }
+
+/**
+ * One change seen by a watch, emitted on `fs/changed` to the window that started it.
+ */
+export type FsChange = { 
+/**
+ * The watch id `watch` answered.
+ */
+watch: number; 
+/**
+ * `create`, `modify`, `remove`, `access` or `other`.
+ */
+kind: string; 
+/**
+ * The paths concerned (canonical, absolute), only those inside the caller's scope.
+ */
+paths: string[] }
+
+/**
+ * Why an fs operation failed (code `app`, `data` = this, as `{ kind: "not_found", path }`).
+ * 
+ * Calls outside the caller's scope never get here: the bus answers them `forbidden`
+ * before the plugin runs.
+ */
+export type FsError = 
+/**
+ * Nothing at the path.
+ */
+{ kind: "not_found"; path: string } | 
+/**
+ * Something already at the path.
+ */
+{ kind: "already_exists"; path: string } | 
+/**
+ * A whole-file read of a file past the limit: read it with `read_stream`.
+ */
+{ kind: "too_large"; path: string; size: number; limit: number } | 
+/**
+ * `read_text` of a file that is not UTF-8.
+ */
+{ kind: "not_text"; path: string } | 
+/**
+ * The path changed between the bus's check and the operation, and is now outside the
+ * scope (a symlink swapped in, for example).
+ */
+{ kind: "out_of_scope"; path: string; message: string } | 
+/**
+ * An upload id this window did not start, or that ended.
+ */
+{ kind: "unknown_upload"; id: number } | 
+/**
+ * Too many watches or uploads open in one window.
+ */
+{ kind: "limit"; what: string; limit: number } | 
+/**
+ * Another I/O error.
+ */
+{ kind: "io"; path: string; message: string }
 
 /**
  * Why `greet` refused: a discriminated union on `kind` in the generated bindings.
@@ -31,87 +214,287 @@ export type GreetError =
 { kind: "TooLong"; len: number; max: number }
 
 /**
- * A position in logical pixels (the window's outer top-left corner).
+ * An icon: `width × height` RGBA pixels.
  */
-export type Position = { 
+export type Icon = { 
 /**
- * Left edge.
- */
-x: number; 
-/**
- * Top edge.
- */
-y: number }
-
-/**
- * A size in logical pixels.
- */
-export type Size = { 
-/**
- * Width.
+ * Width in pixels.
  */
 width: number; 
 /**
- * Height.
+ * Height in pixels.
  */
-height: number }
+height: number; 
+/**
+ * `width * height * 4` bytes.
+ */
+rgba: number[] }
 
 /**
- * What a window looks like now: the answer of its getters.
- * 
- * ```
- * use switchboard::window::{Position, Size, WindowState};
- * let state = WindowState {
- * title: "Hello".into(),
- * size: Size { width: 800.0, height: 600.0 },
- * position: Position { x: 0.0, y: 0.0 },
- * focused: true,
- * visible: true,
- * maximized: false,
- * minimized: false,
- * fullscreen: false,
- * scale_factor: 1.0,
- * };
- * assert_eq!(state.size.width, 800.0);
- * ```
+ * One entry of a menu.
  */
-export type WindowState = { 
+export type Item = 
 /**
- * The title.
+ * A clickable item.
  */
-title: string; 
+{ kind: "item"; id: string; text: string; accelerator: string | null; enabled: boolean | null } | 
 /**
- * The inner size, in logical pixels.
+ * An item with a check mark, toggled by a click.
  */
-size: Size; 
+{ kind: "check"; id: string; text: string; checked: boolean; accelerator: string | null; enabled: boolean | null } | 
 /**
- * The outer position, in logical pixels.
+ * A submenu (the entries of a menu bar are submenus).
  */
-position: Position; 
+{ kind: "submenu"; text: string; items: Item[]; enabled: boolean | null } | 
 /**
- * Whether it has the keyboard focus.
+ * A line between groups.
  */
-focused: boolean; 
+{ kind: "separator" }
+
+/**
+ * An item's state, as shown.
+ */
+export type ItemState = { 
+/**
+ * Its label.
+ */
+text: string; 
+/**
+ * Whether it can be clicked.
+ */
+enabled: boolean; 
+/**
+ * For a check item, whether it is checked.
+ */
+checked: boolean | null }
+
+/**
+ * What is at a path.
+ */
+export type Kind = 
+/**
+ * A regular file.
+ */
+"file" | 
+/**
+ * A directory.
+ */
+"dir" | 
+/**
+ * A symbolic link (listed only when it resolves inside the scope).
+ */
+"symlink" | 
+/**
+ * Anything else (a socket, a device).
+ */
+"other"
+
+/**
+ * How a message looks.
+ */
+export type Level = 
+/**
+ * Information.
+ */
+"info" | 
+/**
+ * A warning.
+ */
+"warning" | 
+/**
+ * An error.
+ */
+"error"
+
+/**
+ * A click (`menu/<id>/clicked`).
+ */
+export type MenuClicked = { 
+/**
+ * The item's id.
+ */
+id: string; 
+/**
+ * For a check item, whether it is checked after the click.
+ */
+checked: boolean | null }
+
+/**
+ * Why a menu call failed (code `app`; `data` is `{ kind, ... }`).
+ */
+export type MenuError = 
+/**
+ * This runtime has no UI thread (the headless runtime) or this platform no menus.
+ */
+{ kind: "unsupported"; message: string } | 
+/**
+ * An id that cannot be part of a topic, or used twice.
+ */
+{ kind: "bad_id"; id: string; message: string } | 
+/**
+ * An accelerator muda cannot read.
+ */
+{ kind: "bad_accelerator"; accelerator: string; message: string } | 
+/**
+ * No open window has that label.
+ */
+{ kind: "unknown_window"; window: string } | 
+/**
+ * No item with that id is shown.
+ */
+{ kind: "unknown_item"; id: string } | 
+/**
+ * The toolkit refused.
+ */
+{ kind: "failed"; message: string }
+
+/**
+ * What `stat` answers.
+ */
+export type Metadata = { 
+/**
+ * What it is (symlinks are followed: the scope was checked on the target).
+ */
+kind: Kind; 
+/**
+ * Size in bytes.
+ */
+size: number; 
+/**
+ * Last modification, in milliseconds since the Unix epoch, when the OS says.
+ */
+modified_ms: number | null; 
+/**
+ * Whether it is read-only.
+ */
+readonly: boolean }
+
+/**
+ * Why a notification call failed (code `app`; `data` is `{ kind, message }`).
+ */
+export type NotificationError = 
+/**
+ * No session bus, or no notification server on it.
+ */
+{ kind: "no_notification_server"; message: string } | 
+/**
+ * The server refused the notification.
+ */
+{ kind: "failed"; message: string }
+
+/**
+ * Whether notifications can be shown.
+ */
+export type PermissionState = 
+/**
+ * They can: a server answers (Linux asks nobody's permission).
+ */
+"granted" | 
+/**
+ * No notification server answers here.
+ */
+"unavailable"
+
+/**
+ * A tray icon to create.
+ */
+export type Tray = { 
+/**
+ * Its id (1 to 64 of `A-Z a-z 0-9 _ -`): clicks are `tray/<id>/clicked`.
+ */
+id: string; 
+/**
+ * The icon.
+ */
+icon: Icon | null; 
+/**
+ * The tooltip.
+ */
+tooltip: string | null; 
+/**
+ * The menu.
+ */
+menu: Item[] | null }
+
+/**
+ * Why a tray call failed (code `app`; `data` is `{ kind, ... }`).
+ */
+export type TrayError = 
+/**
+ * No UI thread (the headless runtime), or no tray on this desktop.
+ */
+{ kind: "unsupported"; message: string } | 
+/**
+ * A bad id, icon or menu.
+ */
+{ kind: "invalid"; message: string } | 
+/**
+ * No tray icon with that id.
+ */
+{ kind: "unknown"; id: string } | 
+/**
+ * The platform refused.
+ */
+{ kind: "failed"; message: string }
+
+/**
+ * A tray icon's state.
+ */
+export type TrayState = { 
+/**
+ * Its tooltip.
+ */
+tooltip: string | null; 
 /**
  * Whether it is shown.
  */
 visible: boolean; 
 /**
- * Whether it is maximized.
+ * Whether it has a menu.
  */
-maximized: boolean; 
+has_menu: boolean }
+
 /**
- * Whether it is minimized.
+ * One window's saved state (logical pixels).
  */
-minimized: boolean; 
+export type WindowState = { 
 /**
- * Whether it is fullscreen.
+ * Inner width when not maximized.
  */
-fullscreen: boolean; 
+width: number; 
 /**
- * Physical pixels per logical pixel.
+ * Inner height when not maximized.
  */
-scale_factor: number }
+height: number; 
+/**
+ * Left edge when not maximized (unknown until the window moved once).
+ */
+x: number | null; 
+/**
+ * Top edge when not maximized.
+ */
+y: number | null; 
+/**
+ * Whether it was maximized.
+ */
+maximized: boolean }
+
+/**
+ * Why a window-state call failed (code `app`; `data` is `{ kind, ... }`).
+ */
+export type WindowStateError = 
+/**
+ * Writing the state file failed.
+ */
+{ kind: "io"; path: string; message: string } | 
+/**
+ * Nothing is saved for that window.
+ */
+{ kind: "unknown"; window: string } | 
+/**
+ * The runtime refused a window command.
+ */
+{ kind: "window"; window: string; message: string }
 
 /** The app's commands (`cmd:<name>`). */
 export const commands = {
@@ -149,177 +532,391 @@ export const actors = {
 
 /** The plugins' actors (`plugin:<name>`), and their methods. */
 export const plugins = {
-};
-
-/** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
-export const windows = {
-  main: {
+  app: {
     /**
-     * Close the window.
+     * The app's data, config, cache and log directories.
+     * @throws SwitchboardError with code `app` and `data: AppError` when the Rust side returns `Err`.
      */
-    close(options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.close", {}, options);
+    dirs(options?: InvokeOptions): Promise<AppDirs> {
+      return invoke<AppDirs>("plugin:app.dirs", {}, options);
     },
     /**
-     * Give the window the focus.
+     * The app's name, version and identifier.
      */
-    focus(options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.focus", {}, options);
+    info(options?: InvokeOptions): Promise<AppInfo> {
+      return invoke<AppInfo>("plugin:app.info", {}, options);
     },
     /**
-     * Hide the window.
+     * Quit with `code` (default 0): the runtime closes the windows and the process ends.
      */
-    hide(options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.hide", {}, options);
+    quit(code: number | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:app.quit", { code }, options);
     },
     /**
-     * Whether the window has the keyboard focus.
+     * Start the app again with the same arguments, then quit this instance. Answers once
+     * the new process is started (the page may not see the answer: its window closes).
+     * @throws SwitchboardError with code `app` and `data: AppError` when the Rust side returns `Err`.
      */
-    isFocused(options?: InvokeOptions): Promise<boolean> {
-      return invoke<boolean>("window:main.is_focused", {}, options);
+    restart(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:app.restart", {}, options);
+    },
+  },
+  dialog: {
+    /**
+     * Ask a yes/no question: `true` for yes.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+     */
+    ask(message: string, title: string | null, level: Level | null, options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("plugin:dialog.ask", { message, title, level }, options);
     },
     /**
-     * Whether the window is fullscreen.
+     * Ask to confirm: `true` for OK.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
      */
-    isFullscreen(options?: InvokeOptions): Promise<boolean> {
-      return invoke<boolean>("window:main.is_fullscreen", {}, options);
+    confirm(message: string, title: string | null, level: Level | null, options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("plugin:dialog.confirm", { message, title, level }, options);
     },
     /**
-     * Whether the window is maximized.
+     * Show a message with an OK button; answers when it is closed.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
      */
-    isMaximized(options?: InvokeOptions): Promise<boolean> {
-      return invoke<boolean>("window:main.is_maximized", {}, options);
+    message(message: string, title: string | null, level: Level | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:dialog.message", { message, title, level }, options);
     },
     /**
-     * Whether the window is minimized.
+     * Let the user pick files (`multiple`), or a folder (`directory`): their paths, or
+     * `null` when cancelled. The paths (a folder with everything below it) join the
+     * caller's fs scope for its session.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
      */
-    isMinimized(options?: InvokeOptions): Promise<boolean> {
-      return invoke<boolean>("window:main.is_minimized", {}, options);
+    open(title: string | null, filters: Filter[] | null, defaultPath: string | null, multiple: boolean | null, directory: boolean | null, options?: InvokeOptions): Promise<string[] | null> {
+      return invoke<string[] | null>("plugin:dialog.open", { title, filters, default_path: defaultPath, multiple, directory }, options);
     },
     /**
-     * Whether the window is shown.
+     * Let the user choose where to save: the path, or `null` when cancelled. The path
+     * joins the caller's fs scope for its session.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
      */
-    isVisible(options?: InvokeOptions): Promise<boolean> {
-      return invoke<boolean>("window:main.is_visible", {}, options);
+    save(title: string | null, filters: Filter[] | null, defaultPath: string | null, defaultName: string | null, options?: InvokeOptions): Promise<string | null> {
+      return invoke<string | null>("plugin:dialog.save", { title, filters, default_path: defaultPath, default_name: defaultName }, options);
+    },
+  },
+  fs: {
+    /**
+     * Copy the file `from` to `to`, atomically at `to`; answers the bytes copied.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
+     */
+    copy(from: string, to: string, options?: InvokeOptions): Promise<number> {
+      return invoke<number>("plugin:fs.copy", { from, to }, options);
     },
     /**
-     * Maximize the window.
+     * Create the directory at `path` (and its missing parents when `recursive`).
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    maximize(options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.maximize", {}, options);
+    createDir(path: string, recursive: boolean | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:fs.create_dir", { path, recursive }, options);
     },
     /**
-     * Minimize the window.
+     * Whether something is at `path`.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    minimize(options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.minimize", {}, options);
+    exists(path: string, options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("plugin:fs.exists", { path }, options);
     },
     /**
-     * The outer position, in logical pixels.
+     * The entries of the directory at `path` that the scope lets the caller see (no
+     * dotfiles unless the scope includes them, no symlinks that lead out).
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    position(options?: InvokeOptions): Promise<Position> {
-      return invoke<Position>("window:main.position", {}, options);
+    list(path: string, options?: InvokeOptions): Promise<DirEntry[]> {
+      return invoke<DirEntry[]>("plugin:fs.list", { path }, options);
     },
     /**
-     * Physical pixels per logical pixel.
+     * The bytes of the file at `path` (up to 1 MiB; larger files: `read_stream`).
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    scaleFactor(options?: InvokeOptions): Promise<number> {
-      return invoke<number>("window:main.scale_factor", {}, options);
+    readBytes(path: string, options?: InvokeOptions): Promise<unknown /* `Result<ByteBuf, FsError>` does not derive switchboard::Type */> {
+      return invoke<unknown /* `Result<ByteBuf, FsError>` does not derive switchboard::Type */>("plugin:fs.read_bytes", { path }, options);
     },
     /**
-     * Keep the window above others, or not.
+     * The file at `path` as a stream of chunks of `chunk_size` bytes (default 64 KiB, at
+     * most 1 MiB), read only as fast as the page grants credit.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    setAlwaysOnTop(alwaysOnTop: boolean, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_always_on_top", { always_on_top: alwaysOnTop }, options);
+    readStream(path: string, chunkSize: number | null, options?: StreamOptions): AsyncGenerator<unknown /* `Result<Stream<Chunk>, FsError>` does not derive switchboard::Type */, void, undefined> {
+      return stream<unknown /* `Result<Stream<Chunk>, FsError>` does not derive switchboard::Type */>("plugin:fs.read_stream", { path, chunk_size: chunkSize }, options);
     },
     /**
-     * Show or hide the title bar and borders.
+     * The UTF-8 text of the file at `path` (up to 1 MiB; larger files: `read_stream`).
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    setDecorations(decorations: boolean, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_decorations", { decorations }, options);
+    readText(path: string, options?: InvokeOptions): Promise<string> {
+      return invoke<string>("plugin:fs.read_text", { path }, options);
     },
     /**
-     * Enter or leave fullscreen.
+     * Remove the file or directory at `path` (a non-empty directory only when
+     * `recursive`, and only when the scope covers everything inside it).
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    setFullscreen(fullscreen: boolean, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_fullscreen", { fullscreen }, options);
+    remove(path: string, recursive: boolean | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:fs.remove", { path, recursive }, options);
     },
     /**
-     * Set (or, with no arguments, clear) the largest size.
+     * Move `from` to `to` (replacing a file at `to`).
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    setMaxSize(width: number | null, height: number | null, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_max_size", { width, height }, options);
+    rename(from: string, to: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:fs.rename", { from, to }, options);
     },
     /**
-     * Set (or, with no arguments, clear) the smallest size.
+     * What is at `path`: kind, size, modification time.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    setMinSize(width: number | null, height: number | null, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_min_size", { width, height }, options);
+    stat(path: string, options?: InvokeOptions): Promise<Metadata> {
+      return invoke<Metadata>("plugin:fs.stat", { path }, options);
     },
     /**
-     * Move the window (logical pixels).
+     * Stop watch `id` (started by this window); `false` if there was none.
      */
-    setPosition(x: number, y: number, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_position", { x, y }, options);
+    unwatch(id: number, options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("plugin:fs.unwatch", { id }, options);
     },
     /**
-     * Allow or forbid resizing.
+     * Watch `path` (and everything below it when `recursive`) for changes: each change
+     * inside the caller's scope is emitted on `fs/changed` to the caller's window only.
+     * Answers the watch id for `unwatch`; a closed window's watches stop.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    setResizable(resizable: boolean, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_resizable", { resizable }, options);
+    watch(path: string, recursive: boolean | null, options?: InvokeOptions): Promise<number> {
+      return invoke<number>("plugin:fs.watch", { path, recursive }, options);
     },
     /**
-     * Resize the window (logical pixels).
+     * Drop upload `id`: its temporary file is removed, the target untouched.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    setSize(width: number, height: number, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_size", { width, height }, options);
+    writeAbort(id: number, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:fs.write_abort", { id }, options);
     },
     /**
-     * Set the title.
+     * Start writing a large file in chunks (the page → host direction of a stream): answers
+     * an upload id for `write_chunk`, `write_commit` and `write_abort`. Nothing is visible
+     * at `path` until the commit, which replaces the file atomically.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    setTitle(title: string, options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.set_title", { title }, options);
+    writeBegin(path: string, options?: InvokeOptions): Promise<number> {
+      return invoke<number>("plugin:fs.write_begin", { path }, options);
     },
     /**
-     * Show the window.
+     * Replace the file at `path` with `contents` (bytes), atomically.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    show(options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.show", {}, options);
+    writeBytes(path: string, contents: Uint8Array, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:fs.write_bytes", { path, contents }, options);
     },
     /**
-     * The inner size, in logical pixels.
+     * Append `bytes` to upload `id`; answers the bytes written so far. Each chunk is one
+     * call, so the page never runs ahead of the disk.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    size(options?: InvokeOptions): Promise<Size> {
-      return invoke<Size>("window:main.size", {}, options);
+    writeChunk(id: number, bytes: Uint8Array, options?: InvokeOptions): Promise<number> {
+      return invoke<number>("plugin:fs.write_chunk", { id, bytes }, options);
     },
     /**
-     * Everything the getters below read, at once.
+     * Finish upload `id`: fsync and rename over the target; answers its size.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    state(options?: InvokeOptions): Promise<WindowState> {
-      return invoke<WindowState>("window:main.state", {}, options);
+    writeCommit(id: number, options?: InvokeOptions): Promise<number> {
+      return invoke<number>("plugin:fs.write_commit", { id }, options);
     },
     /**
-     * The title.
+     * Replace the file at `path` with `contents`, atomically (temporary file in the same
+     * folder, fsync, rename): a reader or a crash sees the old file or the new one.
+     * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
      */
-    title(options?: InvokeOptions): Promise<string> {
-      return invoke<string>("window:main.title", {}, options);
+    writeText(path: string, contents: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:fs.write_text", { path, contents }, options);
+    },
+  },
+  menu: {
+    /**
+     * Show `items` as a context menu over window `window`, at the cursor (or at `x`, `y`
+     * in the window, logical pixels). Answers once it is shown; its clicks are events.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    popup(window: string, items: Item[], x: number | null, y: number | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.popup", { window, items, x, y }, options);
     },
     /**
-     * Restore the window from maximized.
+     * Remove window `window`'s menu bar.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
      */
-    unmaximize(options?: InvokeOptions): Promise<null> {
-      return invoke<null>("window:main.unmaximize", {}, options);
+    removeWindowMenu(window: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.remove_window_menu", { window }, options);
+    },
+    /**
+     * Check or uncheck check item `id`.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    setChecked(id: string, checked: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.set_checked", { id, checked }, options);
+    },
+    /**
+     * Enable or disable item `id`.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    setEnabled(id: string, enabled: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.set_enabled", { id, enabled }, options);
+    },
+    /**
+     * Change item `id`'s label.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    setText(id: string, text: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.set_text", { id, text }, options);
+    },
+    /**
+     * Give window `window` the menu bar `items` (submenus), replacing the one it has.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    setWindowMenu(window: string, items: Item[], options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.set_window_menu", { window, items }, options);
+    },
+    /**
+     * Item `id`'s text, enabled and checked state as shown.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    state(id: string, options?: InvokeOptions): Promise<ItemState> {
+      return invoke<ItemState>("plugin:menu.state", { id }, options);
+    },
+  },
+  notification: {
+    /**
+     * Whether notifications can be shown here.
+     */
+    permissionState(options?: InvokeOptions): Promise<PermissionState> {
+      return invoke<PermissionState>("plugin:notification.permission_state", {}, options);
+    },
+    /**
+     * Ask for permission (Linux asks nobody: the same answer as `permission_state`).
+     */
+    requestPermission(options?: InvokeOptions): Promise<PermissionState> {
+      return invoke<PermissionState>("plugin:notification.request_permission", {}, options);
+    },
+    /**
+     * Show a notification; answers its id. Each action's click is published on
+     * `notification/action`, and its close on `notification/closed`.
+     * @throws SwitchboardError with code `app` and `data: NotificationError` when the Rust side returns `Err`.
+     */
+    send(title: string, body: string | null, icon: string | null, actions: Action[] | null, options?: InvokeOptions): Promise<number> {
+      return invoke<number>("plugin:notification.send", { title, body, icon, actions }, options);
+    },
+  },
+  tray: {
+    /**
+     * Create a tray icon (replacing one with the same id).
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    create(tray: Tray, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.create", { tray }, options);
+    },
+    /**
+     * Remove a tray icon.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    remove(id: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.remove", { id }, options);
+    },
+    /**
+     * Replace the icon.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    setIcon(id: string, icon: Icon, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.set_icon", { id, icon }, options);
+    },
+    /**
+     * Set or clear the menu.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    setMenu(id: string, menu: Item[] | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.set_menu", { id, menu }, options);
+    },
+    /**
+     * Set or clear the tooltip.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    setTooltip(id: string, tooltip: string | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.set_tooltip", { id, tooltip }, options);
+    },
+    /**
+     * Show or hide the icon.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    setVisible(id: string, visible: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.set_visible", { id, visible }, options);
+    },
+    /**
+     * A tray icon's state.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    state(id: string, options?: InvokeOptions): Promise<TrayState> {
+      return invoke<TrayState>("plugin:tray.state", { id }, options);
+    },
+  },
+  "window-state": {
+    /**
+     * Put `window` back to its saved size, position and maximized state.
+     * @throws SwitchboardError with code `app` and `data: WindowStateError` when the Rust side returns `Err`.
+     */
+    restore(window: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:window-state.restore", { window }, options);
+    },
+    /**
+     * Write the state file now; answers once it is on disk.
+     * @throws SwitchboardError with code `app` and `data: WindowStateError` when the Rust side returns `Err`.
+     */
+    save(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:window-state.save", {}, options);
+    },
+    /**
+     * The saved state of `window`, if any.
+     */
+    state(window: string, options?: InvokeOptions): Promise<WindowState | null> {
+      return invoke<WindowState | null>("plugin:window-state.state", { window }, options);
     },
   },
 };
 
 /** The app's events, by topic. */
 export const events = {
+  /** `fs/changed`: values of Rust type `switchboard_plugin_fs::watch::FsChange`. */
+  fsChanged: {
+    listen: (cb: Listener<FsChange>): Promise<Unlisten> => listen<FsChange>("fs/changed", cb),
+    once: (cb: Listener<FsChange>): Promise<Unlisten> => once<FsChange>("fs/changed", cb),
+    emit: (value: FsChange): Promise<void> => emit("fs/changed", value),
+  },
+  /** `notification/action`: values of Rust type `switchboard_plugin_notification::ActionClicked`. */
+  notificationAction: {
+    listen: (cb: Listener<ActionClicked>): Promise<Unlisten> => listen<ActionClicked>("notification/action", cb),
+    once: (cb: Listener<ActionClicked>): Promise<Unlisten> => once<ActionClicked>("notification/action", cb),
+    emit: (value: ActionClicked): Promise<void> => emit("notification/action", value),
+  },
+  /** `notification/closed`: values of Rust type `switchboard_plugin_notification::Closed`. */
+  notificationClosed: {
+    listen: (cb: Listener<Closed>): Promise<Unlisten> => listen<Closed>("notification/closed", cb),
+    once: (cb: Listener<Closed>): Promise<Unlisten> => once<Closed>("notification/closed", cb),
+    emit: (value: Closed): Promise<void> => emit("notification/closed", value),
+  },
   /** `hello/chat`: values of Rust type `switchboard_example_hello::Chat`. */
   helloChat: {
     listen: (cb: Listener<Chat>): Promise<Unlisten> => listen<Chat>("hello/chat", cb),
     once: (cb: Listener<Chat>): Promise<Unlisten> => once<Chat>("hello/chat", cb),
     emit: (value: Chat): Promise<void> => emit("hello/chat", value),
+  },
+  /** `menu/export/clicked`: values of Rust type `switchboard_plugin_menu::MenuClicked`. */
+  menuExportClicked: {
+    listen: (cb: Listener<MenuClicked>): Promise<Unlisten> => listen<MenuClicked>("menu/export/clicked", cb),
+    once: (cb: Listener<MenuClicked>): Promise<Unlisten> => once<MenuClicked>("menu/export/clicked", cb),
+    emit: (value: MenuClicked): Promise<void> => emit("menu/export/clicked", value),
   },
 };
 
@@ -328,6 +925,88 @@ export const errors = {
   greet: (e: unknown): e is SwitchboardError & { code: "app"; data: GreetError } =>
     isSwitchboardError(e, "app"),
   openSecond: (e: unknown): e is SwitchboardError & { code: "app"; data: string } =>
+    isSwitchboardError(e, "app"),
+  pluginAppDirs: (e: unknown): e is SwitchboardError & { code: "app"; data: AppError } =>
+    isSwitchboardError(e, "app"),
+  pluginAppRestart: (e: unknown): e is SwitchboardError & { code: "app"; data: AppError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogAsk: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogConfirm: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogMessage: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogOpen: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogSave: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsCopy: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsCreateDir: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsExists: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsList: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsReadBytes: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsReadStream: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsReadText: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsRemove: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsRename: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsStat: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsWatch: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsWriteAbort: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsWriteBegin: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsWriteBytes: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsWriteChunk: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsWriteCommit: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginFsWriteText: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuPopup: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuRemoveWindowMenu: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuSetChecked: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuSetEnabled: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuSetText: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuSetWindowMenu: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuState: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginNotificationSend: (e: unknown): e is SwitchboardError & { code: "app"; data: NotificationError } =>
+    isSwitchboardError(e, "app"),
+  pluginTrayCreate: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTrayRemove: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTraySetIcon: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTraySetMenu: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTraySetTooltip: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTraySetVisible: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTrayState: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginWindowStateRestore: (e: unknown): e is SwitchboardError & { code: "app"; data: WindowStateError } =>
+    isSwitchboardError(e, "app"),
+  pluginWindowStateSave: (e: unknown): e is SwitchboardError & { code: "app"; data: WindowStateError } =>
     isSwitchboardError(e, "app"),
 };
 

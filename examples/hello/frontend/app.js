@@ -1,7 +1,7 @@
 // The hello frontend, shared by both windows. It reaches Rust only through the typed
 // bindings generated from the Rust code (bindings.ts): change a command's signature in
 // Rust and this file stops compiling.
-import { commands, errors, events } from "./bindings.js";
+import { commands, errors, events, plugins } from "./bindings.js";
 const me = document.body.dataset["window"] ?? "main";
 function element(id) {
     return document.getElementById(id);
@@ -56,6 +56,26 @@ element("chat-form")?.addEventListener("submit", (event) => {
     input.value = "";
     events.helloChat.emit({ from: me, text }).catch(showError);
 });
+// File › Export… (or the button): save the greeting where the user chooses. The dialog
+// grants this page that one path in its fs scope; a notification says when it is done.
+async function exportGreeting() {
+    const text = element("reply")?.textContent || "Nobody greeted yet.";
+    const path = await plugins.dialog.save("Export the greeting", [{ name: "Text", extensions: ["txt"] }], null, "greeting.txt");
+    if (!path)
+        return;
+    await plugins.fs.writeText(path, `${text}\n`);
+    const status = element("export-status");
+    if (status)
+        status.textContent = `Exported to ${path}`;
+    // no notification server (a bare session): the export is done all the same
+    await plugins.notification.send("Export finished", `The greeting is saved in ${path}`, null, null).catch(() => undefined);
+}
+if (me === "main") {
+    element("export")?.addEventListener("click", () => {
+        exportGreeting().catch(showError);
+    });
+    events.menuExportClicked.listen(() => void exportGreeting().catch(showError)).catch(showError);
+}
 // `cargo xtask demo`: greet by ourselves, then tell Rust the reply is on screen
 async function autorun() {
     if (me !== "main" || !(await commands.autorun()))

@@ -34,180 +34,437 @@ export const commands = {
 /** The app's actors, by name, and their methods. */
 export const actors = {};
 /** The plugins' actors (`plugin:<name>`), and their methods. */
-export const plugins = {};
-/** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
-export const windows = {
-    main: {
+export const plugins = {
+    app: {
         /**
-         * Close the window.
+         * The app's data, config, cache and log directories.
+         * @throws SwitchboardError with code `app` and `data: AppError` when the Rust side returns `Err`.
          */
-        close(options) {
-            return invoke("window:main.close", {}, options);
+        dirs(options) {
+            return invoke("plugin:app.dirs", {}, options);
         },
         /**
-         * Give the window the focus.
+         * The app's name, version and identifier.
          */
-        focus(options) {
-            return invoke("window:main.focus", {}, options);
+        info(options) {
+            return invoke("plugin:app.info", {}, options);
         },
         /**
-         * Hide the window.
+         * Quit with `code` (default 0): the runtime closes the windows and the process ends.
          */
-        hide(options) {
-            return invoke("window:main.hide", {}, options);
+        quit(code, options) {
+            return invoke("plugin:app.quit", { code }, options);
         },
         /**
-         * Whether the window has the keyboard focus.
+         * Start the app again with the same arguments, then quit this instance. Answers once
+         * the new process is started (the page may not see the answer: its window closes).
+         * @throws SwitchboardError with code `app` and `data: AppError` when the Rust side returns `Err`.
          */
-        isFocused(options) {
-            return invoke("window:main.is_focused", {}, options);
+        restart(options) {
+            return invoke("plugin:app.restart", {}, options);
+        },
+    },
+    dialog: {
+        /**
+         * Ask a yes/no question: `true` for yes.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+         */
+        ask(message, title, level, options) {
+            return invoke("plugin:dialog.ask", { message, title, level }, options);
         },
         /**
-         * Whether the window is fullscreen.
+         * Ask to confirm: `true` for OK.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
          */
-        isFullscreen(options) {
-            return invoke("window:main.is_fullscreen", {}, options);
+        confirm(message, title, level, options) {
+            return invoke("plugin:dialog.confirm", { message, title, level }, options);
         },
         /**
-         * Whether the window is maximized.
+         * Show a message with an OK button; answers when it is closed.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
          */
-        isMaximized(options) {
-            return invoke("window:main.is_maximized", {}, options);
+        message(message, title, level, options) {
+            return invoke("plugin:dialog.message", { message, title, level }, options);
         },
         /**
-         * Whether the window is minimized.
+         * Let the user pick files (`multiple`), or a folder (`directory`): their paths, or
+         * `null` when cancelled. The paths (a folder with everything below it) join the
+         * caller's fs scope for its session.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
          */
-        isMinimized(options) {
-            return invoke("window:main.is_minimized", {}, options);
+        open(title, filters, defaultPath, multiple, directory, options) {
+            return invoke("plugin:dialog.open", { title, filters, default_path: defaultPath, multiple, directory }, options);
         },
         /**
-         * Whether the window is shown.
+         * Let the user choose where to save: the path, or `null` when cancelled. The path
+         * joins the caller's fs scope for its session.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
          */
-        isVisible(options) {
-            return invoke("window:main.is_visible", {}, options);
+        save(title, filters, defaultPath, defaultName, options) {
+            return invoke("plugin:dialog.save", { title, filters, default_path: defaultPath, default_name: defaultName }, options);
+        },
+    },
+    fs: {
+        /**
+         * Copy the file `from` to `to`, atomically at `to`; answers the bytes copied.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
+         */
+        copy(from, to, options) {
+            return invoke("plugin:fs.copy", { from, to }, options);
         },
         /**
-         * Maximize the window.
+         * Create the directory at `path` (and its missing parents when `recursive`).
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        maximize(options) {
-            return invoke("window:main.maximize", {}, options);
+        createDir(path, recursive, options) {
+            return invoke("plugin:fs.create_dir", { path, recursive }, options);
         },
         /**
-         * Minimize the window.
+         * Whether something is at `path`.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        minimize(options) {
-            return invoke("window:main.minimize", {}, options);
+        exists(path, options) {
+            return invoke("plugin:fs.exists", { path }, options);
         },
         /**
-         * The outer position, in logical pixels.
+         * The entries of the directory at `path` that the scope lets the caller see (no
+         * dotfiles unless the scope includes them, no symlinks that lead out).
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        position(options) {
-            return invoke("window:main.position", {}, options);
+        list(path, options) {
+            return invoke("plugin:fs.list", { path }, options);
         },
         /**
-         * Physical pixels per logical pixel.
+         * The bytes of the file at `path` (up to 1 MiB; larger files: `read_stream`).
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        scaleFactor(options) {
-            return invoke("window:main.scale_factor", {}, options);
+        readBytes(path, options) {
+            return invoke("plugin:fs.read_bytes", { path }, options);
         },
         /**
-         * Keep the window above others, or not.
+         * The file at `path` as a stream of chunks of `chunk_size` bytes (default 64 KiB, at
+         * most 1 MiB), read only as fast as the page grants credit.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        setAlwaysOnTop(alwaysOnTop, options) {
-            return invoke("window:main.set_always_on_top", { always_on_top: alwaysOnTop }, options);
+        readStream(path, chunkSize, options) {
+            return stream("plugin:fs.read_stream", { path, chunk_size: chunkSize }, options);
         },
         /**
-         * Show or hide the title bar and borders.
+         * The UTF-8 text of the file at `path` (up to 1 MiB; larger files: `read_stream`).
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        setDecorations(decorations, options) {
-            return invoke("window:main.set_decorations", { decorations }, options);
+        readText(path, options) {
+            return invoke("plugin:fs.read_text", { path }, options);
         },
         /**
-         * Enter or leave fullscreen.
+         * Remove the file or directory at `path` (a non-empty directory only when
+         * `recursive`, and only when the scope covers everything inside it).
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        setFullscreen(fullscreen, options) {
-            return invoke("window:main.set_fullscreen", { fullscreen }, options);
+        remove(path, recursive, options) {
+            return invoke("plugin:fs.remove", { path, recursive }, options);
         },
         /**
-         * Set (or, with no arguments, clear) the largest size.
+         * Move `from` to `to` (replacing a file at `to`).
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        setMaxSize(width, height, options) {
-            return invoke("window:main.set_max_size", { width, height }, options);
+        rename(from, to, options) {
+            return invoke("plugin:fs.rename", { from, to }, options);
         },
         /**
-         * Set (or, with no arguments, clear) the smallest size.
+         * What is at `path`: kind, size, modification time.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        setMinSize(width, height, options) {
-            return invoke("window:main.set_min_size", { width, height }, options);
+        stat(path, options) {
+            return invoke("plugin:fs.stat", { path }, options);
         },
         /**
-         * Move the window (logical pixels).
+         * Stop watch `id` (started by this window); `false` if there was none.
          */
-        setPosition(x, y, options) {
-            return invoke("window:main.set_position", { x, y }, options);
+        unwatch(id, options) {
+            return invoke("plugin:fs.unwatch", { id }, options);
         },
         /**
-         * Allow or forbid resizing.
+         * Watch `path` (and everything below it when `recursive`) for changes: each change
+         * inside the caller's scope is emitted on `fs/changed` to the caller's window only.
+         * Answers the watch id for `unwatch`; a closed window's watches stop.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        setResizable(resizable, options) {
-            return invoke("window:main.set_resizable", { resizable }, options);
+        watch(path, recursive, options) {
+            return invoke("plugin:fs.watch", { path, recursive }, options);
         },
         /**
-         * Resize the window (logical pixels).
+         * Drop upload `id`: its temporary file is removed, the target untouched.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        setSize(width, height, options) {
-            return invoke("window:main.set_size", { width, height }, options);
+        writeAbort(id, options) {
+            return invoke("plugin:fs.write_abort", { id }, options);
         },
         /**
-         * Set the title.
+         * Start writing a large file in chunks (the page → host direction of a stream): answers
+         * an upload id for `write_chunk`, `write_commit` and `write_abort`. Nothing is visible
+         * at `path` until the commit, which replaces the file atomically.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        setTitle(title, options) {
-            return invoke("window:main.set_title", { title }, options);
+        writeBegin(path, options) {
+            return invoke("plugin:fs.write_begin", { path }, options);
         },
         /**
-         * Show the window.
+         * Replace the file at `path` with `contents` (bytes), atomically.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        show(options) {
-            return invoke("window:main.show", {}, options);
+        writeBytes(path, contents, options) {
+            return invoke("plugin:fs.write_bytes", { path, contents }, options);
         },
         /**
-         * The inner size, in logical pixels.
+         * Append `bytes` to upload `id`; answers the bytes written so far. Each chunk is one
+         * call, so the page never runs ahead of the disk.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        size(options) {
-            return invoke("window:main.size", {}, options);
+        writeChunk(id, bytes, options) {
+            return invoke("plugin:fs.write_chunk", { id, bytes }, options);
         },
         /**
-         * Everything the getters below read, at once.
+         * Finish upload `id`: fsync and rename over the target; answers its size.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        state(options) {
-            return invoke("window:main.state", {}, options);
+        writeCommit(id, options) {
+            return invoke("plugin:fs.write_commit", { id }, options);
         },
         /**
-         * The title.
+         * Replace the file at `path` with `contents`, atomically (temporary file in the same
+         * folder, fsync, rename): a reader or a crash sees the old file or the new one.
+         * @throws SwitchboardError with code `app` and `data: FsError` when the Rust side returns `Err`.
          */
-        title(options) {
-            return invoke("window:main.title", {}, options);
+        writeText(path, contents, options) {
+            return invoke("plugin:fs.write_text", { path, contents }, options);
+        },
+    },
+    menu: {
+        /**
+         * Show `items` as a context menu over window `window`, at the cursor (or at `x`, `y`
+         * in the window, logical pixels). Answers once it is shown; its clicks are events.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        popup(window, items, x, y, options) {
+            return invoke("plugin:menu.popup", { window, items, x, y }, options);
         },
         /**
-         * Restore the window from maximized.
+         * Remove window `window`'s menu bar.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
          */
-        unmaximize(options) {
-            return invoke("window:main.unmaximize", {}, options);
+        removeWindowMenu(window, options) {
+            return invoke("plugin:menu.remove_window_menu", { window }, options);
+        },
+        /**
+         * Check or uncheck check item `id`.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        setChecked(id, checked, options) {
+            return invoke("plugin:menu.set_checked", { id, checked }, options);
+        },
+        /**
+         * Enable or disable item `id`.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        setEnabled(id, enabled, options) {
+            return invoke("plugin:menu.set_enabled", { id, enabled }, options);
+        },
+        /**
+         * Change item `id`'s label.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        setText(id, text, options) {
+            return invoke("plugin:menu.set_text", { id, text }, options);
+        },
+        /**
+         * Give window `window` the menu bar `items` (submenus), replacing the one it has.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        setWindowMenu(window, items, options) {
+            return invoke("plugin:menu.set_window_menu", { window, items }, options);
+        },
+        /**
+         * Item `id`'s text, enabled and checked state as shown.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        state(id, options) {
+            return invoke("plugin:menu.state", { id }, options);
+        },
+    },
+    notification: {
+        /**
+         * Whether notifications can be shown here.
+         */
+        permissionState(options) {
+            return invoke("plugin:notification.permission_state", {}, options);
+        },
+        /**
+         * Ask for permission (Linux asks nobody: the same answer as `permission_state`).
+         */
+        requestPermission(options) {
+            return invoke("plugin:notification.request_permission", {}, options);
+        },
+        /**
+         * Show a notification; answers its id. Each action's click is published on
+         * `notification/action`, and its close on `notification/closed`.
+         * @throws SwitchboardError with code `app` and `data: NotificationError` when the Rust side returns `Err`.
+         */
+        send(title, body, icon, actions, options) {
+            return invoke("plugin:notification.send", { title, body, icon, actions }, options);
+        },
+    },
+    tray: {
+        /**
+         * Create a tray icon (replacing one with the same id).
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        create(tray, options) {
+            return invoke("plugin:tray.create", { tray }, options);
+        },
+        /**
+         * Remove a tray icon.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        remove(id, options) {
+            return invoke("plugin:tray.remove", { id }, options);
+        },
+        /**
+         * Replace the icon.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        setIcon(id, icon, options) {
+            return invoke("plugin:tray.set_icon", { id, icon }, options);
+        },
+        /**
+         * Set or clear the menu.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        setMenu(id, menu, options) {
+            return invoke("plugin:tray.set_menu", { id, menu }, options);
+        },
+        /**
+         * Set or clear the tooltip.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        setTooltip(id, tooltip, options) {
+            return invoke("plugin:tray.set_tooltip", { id, tooltip }, options);
+        },
+        /**
+         * Show or hide the icon.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        setVisible(id, visible, options) {
+            return invoke("plugin:tray.set_visible", { id, visible }, options);
+        },
+        /**
+         * A tray icon's state.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        state(id, options) {
+            return invoke("plugin:tray.state", { id }, options);
+        },
+    },
+    "window-state": {
+        /**
+         * Put `window` back to its saved size, position and maximized state.
+         * @throws SwitchboardError with code `app` and `data: WindowStateError` when the Rust side returns `Err`.
+         */
+        restore(window, options) {
+            return invoke("plugin:window-state.restore", { window }, options);
+        },
+        /**
+         * Write the state file now; answers once it is on disk.
+         * @throws SwitchboardError with code `app` and `data: WindowStateError` when the Rust side returns `Err`.
+         */
+        save(options) {
+            return invoke("plugin:window-state.save", {}, options);
+        },
+        /**
+         * The saved state of `window`, if any.
+         */
+        state(window, options) {
+            return invoke("plugin:window-state.state", { window }, options);
         },
     },
 };
 /** The app's events, by topic. */
 export const events = {
+    /** `fs/changed`: values of Rust type `switchboard_plugin_fs::watch::FsChange`. */
+    fsChanged: {
+        listen: (cb) => listen("fs/changed", cb),
+        once: (cb) => once("fs/changed", cb),
+        emit: (value) => emit("fs/changed", value),
+    },
+    /** `notification/action`: values of Rust type `switchboard_plugin_notification::ActionClicked`. */
+    notificationAction: {
+        listen: (cb) => listen("notification/action", cb),
+        once: (cb) => once("notification/action", cb),
+        emit: (value) => emit("notification/action", value),
+    },
+    /** `notification/closed`: values of Rust type `switchboard_plugin_notification::Closed`. */
+    notificationClosed: {
+        listen: (cb) => listen("notification/closed", cb),
+        once: (cb) => once("notification/closed", cb),
+        emit: (value) => emit("notification/closed", value),
+    },
     /** `hello/chat`: values of Rust type `switchboard_example_hello::Chat`. */
     helloChat: {
         listen: (cb) => listen("hello/chat", cb),
         once: (cb) => once("hello/chat", cb),
         emit: (value) => emit("hello/chat", value),
     },
+    /** `menu/export/clicked`: values of Rust type `switchboard_plugin_menu::MenuClicked`. */
+    menuExportClicked: {
+        listen: (cb) => listen("menu/export/clicked", cb),
+        once: (cb) => once("menu/export/clicked", cb),
+        emit: (value) => emit("menu/export/clicked", value),
+    },
 };
 /** Type guards for the typed errors commands and methods reject with (code `app`). */
 export const errors = {
     greet: (e) => isSwitchboardError(e, "app"),
     openSecond: (e) => isSwitchboardError(e, "app"),
+    pluginAppDirs: (e) => isSwitchboardError(e, "app"),
+    pluginAppRestart: (e) => isSwitchboardError(e, "app"),
+    pluginDialogAsk: (e) => isSwitchboardError(e, "app"),
+    pluginDialogConfirm: (e) => isSwitchboardError(e, "app"),
+    pluginDialogMessage: (e) => isSwitchboardError(e, "app"),
+    pluginDialogOpen: (e) => isSwitchboardError(e, "app"),
+    pluginDialogSave: (e) => isSwitchboardError(e, "app"),
+    pluginFsCopy: (e) => isSwitchboardError(e, "app"),
+    pluginFsCreateDir: (e) => isSwitchboardError(e, "app"),
+    pluginFsExists: (e) => isSwitchboardError(e, "app"),
+    pluginFsList: (e) => isSwitchboardError(e, "app"),
+    pluginFsReadBytes: (e) => isSwitchboardError(e, "app"),
+    pluginFsReadStream: (e) => isSwitchboardError(e, "app"),
+    pluginFsReadText: (e) => isSwitchboardError(e, "app"),
+    pluginFsRemove: (e) => isSwitchboardError(e, "app"),
+    pluginFsRename: (e) => isSwitchboardError(e, "app"),
+    pluginFsStat: (e) => isSwitchboardError(e, "app"),
+    pluginFsWatch: (e) => isSwitchboardError(e, "app"),
+    pluginFsWriteAbort: (e) => isSwitchboardError(e, "app"),
+    pluginFsWriteBegin: (e) => isSwitchboardError(e, "app"),
+    pluginFsWriteBytes: (e) => isSwitchboardError(e, "app"),
+    pluginFsWriteChunk: (e) => isSwitchboardError(e, "app"),
+    pluginFsWriteCommit: (e) => isSwitchboardError(e, "app"),
+    pluginFsWriteText: (e) => isSwitchboardError(e, "app"),
+    pluginMenuPopup: (e) => isSwitchboardError(e, "app"),
+    pluginMenuRemoveWindowMenu: (e) => isSwitchboardError(e, "app"),
+    pluginMenuSetChecked: (e) => isSwitchboardError(e, "app"),
+    pluginMenuSetEnabled: (e) => isSwitchboardError(e, "app"),
+    pluginMenuSetText: (e) => isSwitchboardError(e, "app"),
+    pluginMenuSetWindowMenu: (e) => isSwitchboardError(e, "app"),
+    pluginMenuState: (e) => isSwitchboardError(e, "app"),
+    pluginNotificationSend: (e) => isSwitchboardError(e, "app"),
+    pluginTrayCreate: (e) => isSwitchboardError(e, "app"),
+    pluginTrayRemove: (e) => isSwitchboardError(e, "app"),
+    pluginTraySetIcon: (e) => isSwitchboardError(e, "app"),
+    pluginTraySetMenu: (e) => isSwitchboardError(e, "app"),
+    pluginTraySetTooltip: (e) => isSwitchboardError(e, "app"),
+    pluginTraySetVisible: (e) => isSwitchboardError(e, "app"),
+    pluginTrayState: (e) => isSwitchboardError(e, "app"),
+    pluginWindowStateRestore: (e) => isSwitchboardError(e, "app"),
+    pluginWindowStateSave: (e) => isSwitchboardError(e, "app"),
 };
 void stream;

@@ -4,6 +4,11 @@
 //! that calls the Rust command `greet` and shows its reply; another button opens a second
 //! window from JS, and the two windows talk through events (`hello/chat`).
 //!
+//! It is a desktop app too: a menu bar (File › Export…, Quit), a tray icon (Show, Quit), an
+//! export of the greeting through a save dialog (the page may write the file the user chose,
+//! and nothing else), a notification when the export is done, and a window that opens at
+//! the size and place it was left.
+//!
 //! Run it with `cargo run -p switchboard-example-hello`. With `SWITCHBOARD_DEMO_AUTORUN=1`
 //! the page greets on its own and the app prints `demo: round trip ok: <reply>` once the
 //! reply is on screen (what `cargo xtask demo` waits for). `SWITCHBOARD_DEV_URL` loads a dev
@@ -14,7 +19,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use switchboard::bindings::Bindings;
-use switchboard::{App, AppBuilder, AppHandle, Capability, Type, WindowSpec};
+use switchboard::{App, AppBuilder, AppHandle, Capability, Grant, Type, WindowCommand, WindowSpec};
+use switchboard_plugin_menu::{Item, MenuClicked};
+use switchboard_plugin_tray::{Icon, Tray};
 use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
 
 /// Why `greet` refused: a discriminated union on `kind` in the generated bindings.
@@ -87,10 +94,35 @@ fn demo_shown(reply: String) {
     }
 }
 
-/// The app's commands, capabilities and window: what the page and the generated bindings
-/// see.
+/// The app's identifier: names its directories (the window state is kept in its config).
+const IDENTIFIER: &str = "dev.switchboard.hello";
+
+/// The app's commands, plugins, capabilities and window: what the page and the generated
+/// bindings see.
 fn app() -> AppBuilder {
+    let state_file = switchboard_plugin_app::AppDirs::for_identifier(IDENTIFIER)
+        .map(|d| std::path::PathBuf::from(d.config).join("window-state.msgpack"))
+        .unwrap_or_else(|_| std::env::temp_dir().join("hello-window-state.msgpack"));
     App::builder()
+        .plugin(switchboard_plugin_app::AppPlugin::new(
+            "Hello",
+            env!("CARGO_PKG_VERSION"),
+            IDENTIFIER,
+        ))
+        .plugin(switchboard_plugin_menu::MenuPlugin::new())
+        .plugin(switchboard_plugin_tray::TrayPlugin::new())
+        .plugin(switchboard_plugin_dialog::DialogPlugin::new())
+        .plugin(switchboard_plugin_fs::FsPlugin::new(
+            "dev",
+            "switchboard",
+            "hello",
+        ))
+        .plugin(switchboard_plugin_notification::NotificationPlugin::new(
+            "Hello",
+        ))
+        .plugin(switchboard_plugin_window_state::WindowStatePlugin::new(
+            state_file,
+        ))
         .commands(switchboard::commands![
             greet,
             open_second,
@@ -102,7 +134,16 @@ fn app() -> AppBuilder {
             "cmd:open_second",
             "cmd:autorun",
             "cmd:demo_shown",
+            "menu:allow-listen",
+            "dialog:allow-save",
+            "notification:allow-notify",
         ]))
+        // writing files: only the one the user picks in the export dialog
+        .capability(
+            Capability::new("export")
+                .windows(["main"])
+                .grant(Grant::new("fs:allow-write")),
+        )
         .capability(
             Capability::new("chat")
                 .windows(["main", "second"])
@@ -122,6 +163,7 @@ fn export_bindings(path: &std::path::Path) {
     let written = app().build().map_err(|e| e.to_string()).and_then(|app| {
         Bindings::new(&app)
             .event::<Chat>("hello/chat")
+            .event::<MenuClicked>("menu/export/clicked")
             .import_from("./switchboard-client.js")
             .export(path)
             .map_err(|e| e.to_string())
@@ -149,5 +191,48 @@ fn main() {
         eprintln!("hello: {e}");
         std::process::exit(1)
     });
+    desktop(&app.handle(), runtime.async_runtime());
     runtime.run(app);
+}
+
+/// The window comes back as it was left; the menu bar and the tray icon are put up (on the
+/// UI thread, by their plugins); Quit quits and Show shows the window.
+fn desktop(app: &AppHandle, rt: &tokio::runtime::Handle) {
+    switchboard_plugin_window_state::track(app);
+    let quit = app.clone();
+    let show = app.clone();
+    let listened = app
+        .listen("menu/quit/clicked", move |_| quit.exit(0))
+        .and_then(|_| {
+            app.listen("menu/show/clicked", move |_| {
+                if let Some(main) = show.window("main") {
+                    let _ = main.send(WindowCommand::Show);
+                    let _ = main.send(WindowCommand::Focus);
+                }
+            })
+        });
+    if let Err(e) = listened {
+        tracing::warn!(error = %e, "the menu's Quit and Show are not wired");
+    }
+    let app = app.clone();
+    rt.spawn(async move {
+        let file = Item::submenu(
+            "File",
+            [
+                Item::new("export", "Export…").accelerator("CmdOrCtrl+E"),
+                Item::separator(),
+                Item::new("quit", "Quit").accelerator("CmdOrCtrl+Q"),
+            ],
+        );
+        if let Err(e) = switchboard_plugin_menu::set_window_menu(&app, "main", vec![file]).await {
+            tracing::warn!(error = %e, "no menu bar");
+        }
+        let tray = Tray::new("hello")
+            .tooltip("Hello, Switchboard")
+            .icon(Icon::solid(16, 16, [64, 112, 224, 255]))
+            .menu(vec![Item::new("show", "Show"), Item::new("quit", "Quit")]);
+        if let Err(e) = switchboard_plugin_tray::create(&app, tray).await {
+            tracing::warn!(error = %e, "no tray icon");
+        }
+    });
 }
