@@ -45,6 +45,7 @@ extern crate self as switchboard_runtime_wry;
 pub mod assets;
 pub mod bridge;
 mod bus;
+pub mod config;
 pub mod origin;
 mod runtime;
 mod window;
