@@ -1,12 +1,13 @@
 //! `switchboard build`: `before_build`, a release build with the frontend embedded, then the
 //! packages of `bundle.targets` in `target/<profile>/bundle/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use switchboard_config::BundleTarget;
 
 use crate::bundle::{self, Tree};
-use crate::failure::{Failure, Result};
+use crate::failure::{Context, Failure, Result};
 use crate::project::{shell, Profile, Project};
 use crate::ui;
 
@@ -50,17 +51,42 @@ pub(crate) fn run(project: &Project, options: &BuildOptions) -> Result<Vec<PathB
         .bundles
         .clone()
         .unwrap_or_else(|| config.bundle.targets.clone());
-    let tree = Tree::new(config, project.version(), &project.root, &binary)?;
     let out = project.target_dir.join(profile.dir()).join("bundle");
+    let long = ui::Long::start("Preparing", "the install tree (stripped binary, icons)");
+    let packaged = stripped(&binary, &out)?;
+    let tree = Tree::new(config, project.version(), &project.root, &packaged)?;
+    long.finish();
     let mut written = Vec::new();
     for target in targets {
+        let long = ui::Long::start("Bundling", &format!("{target:?}"));
         let (label, path) = match target {
             BundleTarget::Deb => ("deb", bundle::deb::write(&tree, config, &out.join("deb"))?),
             BundleTarget::Rpm => ("rpm", bundle::rpm::write(&tree, config, &out.join("rpm"))?),
             BundleTarget::TarGz => ("tar.gz", bundle::targz::write(&tree, &out.join("tar.gz"))?),
         };
+        long.finish();
         ui::step("Bundled", &format!("{label}: {}", path.display()));
         written.push(path);
     }
     Ok(written)
+}
+
+/// The binary without its debug information and symbols (`strip`, from binutils), as
+/// packages ship it; the binary as built when `strip` is missing.
+fn stripped(binary: &Path, out: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(out).context(|| format!("cannot create {}", out.display()))?;
+    let name = binary.file_name().unwrap_or_default();
+    let target = out.join(name);
+    let status = Command::new("strip")
+        .arg("-o")
+        .arg(&target)
+        .arg(binary)
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(target),
+        _ => {
+            ui::warn("`strip` (binutils) is missing or failed: the packages hold the binary with its debug information");
+            Ok(binary.to_owned())
+        }
+    }
 }
