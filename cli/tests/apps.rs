@@ -102,6 +102,28 @@ fn a_new_vanilla_ts_app_builds_passes_its_tests_and_answers_in_a_window() {
     assert!(readme.contains("not published yet"), "{readme}");
     check_new_app(&app, "Sb Vanilla");
     check_broken_config_fails_the_build(&app);
+
+    // info: versions, the resolved config, the API with what grants each call
+    let info = ok(
+        "switchboard info",
+        &mut switchboard(&app.dir, &["info"]),
+        NPM,
+    );
+    for wanted in [
+        "wry ",
+        "WebKitGTK (webkit2gtk-4.1)",
+        "identifier = \"com.example.sb-vanilla\"",
+        "width = 800.0",
+        "main-window (main.toml): windows [\"main\"]",
+        "command  cmd:greet                        granted by main-window",
+        "actor    counter.add                      granted by main-window",
+    ] {
+        assert!(
+            info.stdout.contains(wanted),
+            "`{wanted}` not in:\n{}",
+            info.stdout
+        );
+    }
 }
 
 #[test]

@@ -125,3 +125,32 @@ fn a_folder_without_config_says_how_to_start() {
     assert!(stderr.contains("no switchboard.toml in"), "{stderr}");
     assert!(stderr.contains("switchboard new <name>"), "{stderr}");
 }
+
+#[test]
+fn doctor_names_each_missing_piece_with_the_command_that_installs_it() {
+    // nothing on the PATH: everything is missing
+    let out = Command::new(SWITCHBOARD)
+        .arg("doctor")
+        .env("PATH", "")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("missing  WebKitGTK 4.1"), "{stderr}");
+    assert!(
+        stderr.contains("apt-get install -y libwebkit2gtk-4.1-dev"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("apt-get install -y xvfb xauth"), "{stderr}");
+    assert!(stderr.contains("https://sh.rustup.rs"), "{stderr}");
+    assert!(
+        stderr.contains("next: run: "),
+        "one command for everything: {stderr}"
+    );
+
+    // this machine builds and runs apps (the other tests need it)
+    let (ok, _, stderr) = switchboard(Path::new("."), &["doctor"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("ok       WebKitGTK 4.1"), "{stderr}");
+}

@@ -35,7 +35,11 @@ const WEBVIEW_PACKAGES: &[&str] = &[
 
 /// Extra packages for the tests: headless Chromium for the JS client's browser tests,
 /// Node.js and npm when the machine has none.
-const TEST_PACKAGES: &[&str] = &["chromium"];
+const TEST_PACKAGES: &[&str] = &[
+    "chromium",
+    // `switchboard build` strips the binaries it packages (its tests run it)
+    "binutils",
+];
 
 /// Install whatever is missing for `need`.
 pub(crate) fn ensure(need: Need) -> Result<(), String> {
