@@ -1,5 +1,8 @@
 //! `switchboard build`: `before_build`, a release build with the frontend embedded, then the
 //! packages of `bundle.targets` in `target/<profile>/bundle/`.
+//!
+//! No AppImage: making one needs the AppImage runtime (a prebuilt binary from the AppImage
+//! project's releases) and `appimagetool`, which neither crates.io, Debian nor npm carry.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -54,7 +54,7 @@ pub(crate) fn control(tree: &Tree, config: &Config) -> Result<String> {
     Ok(text)
 }
 
-fn header(path: &str, size: u64, mode: u32, mtime: u64, kind: tar::EntryType) -> tar::Header {
+fn header(size: u64, mode: u32, mtime: u64, kind: tar::EntryType) -> tar::Header {
     let mut h = tar::Header::new_gnu();
     h.set_entry_type(kind);
     h.set_size(size);
@@ -64,7 +64,6 @@ fn header(path: &str, size: u64, mode: u32, mtime: u64, kind: tar::EntryType) ->
     h.set_gid(0);
     let _ = h.set_username("root");
     let _ = h.set_groupname("root");
-    let _ = path;
     h
 }
 
@@ -72,19 +71,13 @@ fn header(path: &str, size: u64, mode: u32, mtime: u64, kind: tar::EntryType) ->
 fn tar_gz(files: &[(String, Vec<u8>, u32)], dirs: &[String], mtime: u64) -> Result<Vec<u8>> {
     let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
     for dir in dirs {
-        let mut h = header(dir, 0, 0o755, mtime, tar::EntryType::Directory);
+        let mut h = header(0, 0o755, mtime, tar::EntryType::Directory);
         builder
             .append_data(&mut h, format!("./{dir}/"), std::io::empty())
             .context(|| "writing a tar archive".to_owned())?;
     }
     for (path, bytes, mode) in files {
-        let mut h = header(
-            path,
-            bytes.len() as u64,
-            *mode,
-            mtime,
-            tar::EntryType::Regular,
-        );
+        let mut h = header(bytes.len() as u64, *mode, mtime, tar::EntryType::Regular);
         builder
             .append_data(&mut h, format!("./{path}"), bytes.as_slice())
             .context(|| "writing a tar archive".to_owned())?;
@@ -134,4 +127,38 @@ pub(crate) fn write(tree: &Tree, config: &Config, out_dir: &Path) -> Result<Path
         .and_then(|mut f| f.flush().map(|_| f))
         .context(|| format!("writing {}", path.display()))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn the_control_file_depends_on_webkitgtk_and_folds_the_description() {
+        let text = "name = \"My_App\"\nidentifier = \"com.example.app\"\n[bundle]\ndescription = \"First.\\n\\nSecond.\"\ndeb.depends = [\"libsqlite3-0\"]\n";
+        let config = Config::parse(Path::new("switchboard.toml"), text).unwrap();
+        let tree = Tree {
+            name: "My_App".into(),
+            version: "1.2.3".into(),
+            summary: "An app".into(),
+            description: "First.\n\nSecond.".into(),
+            entries: Vec::new(),
+            mtime: 0,
+        };
+        let control = control(&tree, &config).unwrap();
+        assert!(
+            control.starts_with("Package: my-app\nVersion: 1.2.3\n"),
+            "{control}"
+        );
+        assert!(
+            control.contains("Depends: libwebkit2gtk-4.1-0, libgtk-3-0, libsqlite3-0\n"),
+            "{control}"
+        );
+        assert!(
+            control.ends_with("Description: An app\n First.\n .\n Second.\n"),
+            "{control}"
+        );
+    }
 }
