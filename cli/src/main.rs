@@ -50,7 +50,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Commands {
-    /// Make a new app in ./<NAME>: Rust command and actor, TypeScript frontend, tests.
+    /// Make a new app in `./<NAME>`: Rust command and actor, TypeScript frontend, tests.
     New {
         /// The app's name (letters, digits, `-`, `_`): its folder, crate and binary.
         name: String,
