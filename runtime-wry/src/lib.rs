@@ -47,6 +47,7 @@ extern crate self as switchboard_runtime_wry;
 pub mod assets;
 pub mod bridge;
 mod bus;
+pub mod config;
 #[cfg(target_os = "linux")]
 mod native;
 pub mod origin;

@@ -62,12 +62,22 @@ pub(crate) fn run() -> Result<(), String> {
         cargo(&["xtask", "vectors", "--check"]),
         |_| Tally::default(),
     );
+    let js = root().join("js-client");
+    if js.join("package.json").exists() && !js.join("dist/mocks.js").exists() {
+        // the switchboard CLI's app tests install `@switchboard/client` from js-client/
+        let mut build = Command::new("npm");
+        build.args(["run", "--silent", "build"]).current_dir(&js);
+        step(
+            "js client package is built (for apps made by `switchboard new`)",
+            build,
+            |_| Tally::default(),
+        );
+    }
     step(
         "rust tests",
         cargo(&["test", "--workspace", "--no-fail-fast"]),
         parse_cargo,
     );
-    let js = root().join("js-client");
     if js.join("package.json").exists() {
         let npm = |script: &str| {
             let mut cmd = Command::new("npm");

@@ -139,7 +139,7 @@ fn main() {
     let json_path = flag(&args, "--json")
         .map(PathBuf::from)
         .unwrap_or_else(|| here.join("../bench/e2e.json"));
-    let apps = ["floor", "switchboard"].map(|name| here.join(name));
+    let apps = ["floor", "switchboard-app"].map(|name| here.join(name));
     for app in &apps {
         if !app.exists() {
             eprintln!("harness: {} is missing: build with `cargo build --release -p switchboard-bench-e2e --bins`", app.display());

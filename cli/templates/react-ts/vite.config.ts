@@ -1,0 +1,14 @@
+// The frontend lives in frontend/; `npm run build` writes dist/, which `switchboard build`
+// embeds in the binary. `switchboard dev` starts `npm run dev` and opens the app on
+// http://localhost:5173 (switchboard.toml's dev_url), with React's hot reload.
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  root: "frontend",
+  clearScreen: false,
+  plugins: [react()],
+  build: { outDir: "../dist", emptyOutDir: true },
+  server: { port: 5173, strictPort: true },
+  test: { environment: "node" },
+});
