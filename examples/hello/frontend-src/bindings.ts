@@ -396,6 +396,57 @@ export type PermissionState =
 "unavailable"
 
 /**
+ * A position in logical pixels (the window's outer top-left corner).
+ */
+export type Position = { 
+/**
+ * Left edge.
+ */
+x: number; 
+/**
+ * Top edge.
+ */
+y: number }
+
+/**
+ * One window's saved state (logical pixels).
+ */
+export type SavedWindowState = { 
+/**
+ * Inner width when not maximized.
+ */
+width: number; 
+/**
+ * Inner height when not maximized.
+ */
+height: number; 
+/**
+ * Left edge when not maximized (unknown until the window moved once).
+ */
+x: number | null; 
+/**
+ * Top edge when not maximized.
+ */
+y: number | null; 
+/**
+ * Whether it was maximized.
+ */
+maximized: boolean }
+
+/**
+ * A size in logical pixels.
+ */
+export type Size = { 
+/**
+ * Width.
+ */
+width: number; 
+/**
+ * Height.
+ */
+height: number }
+
+/**
  * A tray icon to create.
  */
 export type Tray = { 
@@ -455,29 +506,61 @@ visible: boolean;
 has_menu: boolean }
 
 /**
- * One window's saved state (logical pixels).
+ * What a window looks like now: the answer of its getters.
+ * 
+ * ```
+ * use switchboard::window::{Position, Size, WindowState};
+ * let state = WindowState {
+ * title: "Hello".into(),
+ * size: Size { width: 800.0, height: 600.0 },
+ * position: Position { x: 0.0, y: 0.0 },
+ * focused: true,
+ * visible: true,
+ * maximized: false,
+ * minimized: false,
+ * fullscreen: false,
+ * scale_factor: 1.0,
+ * };
+ * assert_eq!(state.size.width, 800.0);
+ * ```
  */
 export type WindowState = { 
 /**
- * Inner width when not maximized.
+ * The title.
  */
-width: number; 
+title: string; 
 /**
- * Inner height when not maximized.
+ * The inner size, in logical pixels.
  */
-height: number; 
+size: Size; 
 /**
- * Left edge when not maximized (unknown until the window moved once).
+ * The outer position, in logical pixels.
  */
-x: number | null; 
+position: Position; 
 /**
- * Top edge when not maximized.
+ * Whether it has the keyboard focus.
  */
-y: number | null; 
+focused: boolean; 
 /**
- * Whether it was maximized.
+ * Whether it is shown.
  */
-maximized: boolean }
+visible: boolean; 
+/**
+ * Whether it is maximized.
+ */
+maximized: boolean; 
+/**
+ * Whether it is minimized.
+ */
+minimized: boolean; 
+/**
+ * Whether it is fullscreen.
+ */
+fullscreen: boolean; 
+/**
+ * Physical pixels per logical pixel.
+ */
+scale_factor: number }
 
 /**
  * Why a window-state call failed (code `app`; `data` is `{ kind, ... }`).
@@ -740,7 +823,8 @@ export const plugins = {
   menu: {
     /**
      * Show `items` as a context menu over window `window`, at the cursor (or at `x`, `y`
-     * in the window, logical pixels). Answers once it is shown; its clicks are events.
+     * in the window, logical pixels). Answers once it is shown (not when it closes); its
+     * clicks are events.
      * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
      */
     popup(window: string, items: Item[], x: number | null, y: number | null, options?: InvokeOptions): Promise<null> {
@@ -880,8 +964,170 @@ export const plugins = {
     /**
      * The saved state of `window`, if any.
      */
-    state(window: string, options?: InvokeOptions): Promise<WindowState | null> {
-      return invoke<WindowState | null>("plugin:window-state.state", { window }, options);
+    state(window: string, options?: InvokeOptions): Promise<SavedWindowState | null> {
+      return invoke<SavedWindowState | null>("plugin:window-state.state", { window }, options);
+    },
+  },
+};
+
+/** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
+export const windows = {
+  main: {
+    /**
+     * Close the window.
+     */
+    close(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.close", {}, options);
+    },
+    /**
+     * Give the window the focus.
+     */
+    focus(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.focus", {}, options);
+    },
+    /**
+     * Hide the window.
+     */
+    hide(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.hide", {}, options);
+    },
+    /**
+     * Whether the window has the keyboard focus.
+     */
+    isFocused(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_focused", {}, options);
+    },
+    /**
+     * Whether the window is fullscreen.
+     */
+    isFullscreen(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_fullscreen", {}, options);
+    },
+    /**
+     * Whether the window is maximized.
+     */
+    isMaximized(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_maximized", {}, options);
+    },
+    /**
+     * Whether the window is minimized.
+     */
+    isMinimized(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_minimized", {}, options);
+    },
+    /**
+     * Whether the window is shown.
+     */
+    isVisible(options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("window:main.is_visible", {}, options);
+    },
+    /**
+     * Maximize the window.
+     */
+    maximize(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.maximize", {}, options);
+    },
+    /**
+     * Minimize the window.
+     */
+    minimize(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.minimize", {}, options);
+    },
+    /**
+     * The outer position, in logical pixels.
+     */
+    position(options?: InvokeOptions): Promise<Position> {
+      return invoke<Position>("window:main.position", {}, options);
+    },
+    /**
+     * Physical pixels per logical pixel.
+     */
+    scaleFactor(options?: InvokeOptions): Promise<number> {
+      return invoke<number>("window:main.scale_factor", {}, options);
+    },
+    /**
+     * Keep the window above others, or not.
+     */
+    setAlwaysOnTop(alwaysOnTop: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_always_on_top", { always_on_top: alwaysOnTop }, options);
+    },
+    /**
+     * Show or hide the title bar and borders.
+     */
+    setDecorations(decorations: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_decorations", { decorations }, options);
+    },
+    /**
+     * Enter or leave fullscreen.
+     */
+    setFullscreen(fullscreen: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_fullscreen", { fullscreen }, options);
+    },
+    /**
+     * Set (or, with no arguments, clear) the largest size.
+     */
+    setMaxSize(width: number | null, height: number | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_max_size", { width, height }, options);
+    },
+    /**
+     * Set (or, with no arguments, clear) the smallest size.
+     */
+    setMinSize(width: number | null, height: number | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_min_size", { width, height }, options);
+    },
+    /**
+     * Move the window (logical pixels).
+     */
+    setPosition(x: number, y: number, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_position", { x, y }, options);
+    },
+    /**
+     * Allow or forbid resizing.
+     */
+    setResizable(resizable: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_resizable", { resizable }, options);
+    },
+    /**
+     * Resize the window (logical pixels).
+     */
+    setSize(width: number, height: number, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_size", { width, height }, options);
+    },
+    /**
+     * Set the title.
+     */
+    setTitle(title: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.set_title", { title }, options);
+    },
+    /**
+     * Show the window.
+     */
+    show(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.show", {}, options);
+    },
+    /**
+     * The inner size, in logical pixels.
+     */
+    size(options?: InvokeOptions): Promise<Size> {
+      return invoke<Size>("window:main.size", {}, options);
+    },
+    /**
+     * Everything the getters below read, at once.
+     */
+    state(options?: InvokeOptions): Promise<WindowState> {
+      return invoke<WindowState>("window:main.state", {}, options);
+    },
+    /**
+     * The title.
+     */
+    title(options?: InvokeOptions): Promise<string> {
+      return invoke<string>("window:main.title", {}, options);
+    },
+    /**
+     * Restore the window from maximized.
+     */
+    unmaximize(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("window:main.unmaximize", {}, options);
     },
   },
 };

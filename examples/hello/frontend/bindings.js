@@ -243,7 +243,8 @@ export const plugins = {
     menu: {
         /**
          * Show `items` as a context menu over window `window`, at the cursor (or at `x`, `y`
-         * in the window, logical pixels). Answers once it is shown; its clicks are events.
+         * in the window, logical pixels). Answers once it is shown (not when it closes); its
+         * clicks are events.
          * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
          */
         popup(window, items, x, y, options) {
@@ -385,6 +386,167 @@ export const plugins = {
          */
         state(window, options) {
             return invoke("plugin:window-state.state", { window }, options);
+        },
+    },
+};
+/** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
+export const windows = {
+    main: {
+        /**
+         * Close the window.
+         */
+        close(options) {
+            return invoke("window:main.close", {}, options);
+        },
+        /**
+         * Give the window the focus.
+         */
+        focus(options) {
+            return invoke("window:main.focus", {}, options);
+        },
+        /**
+         * Hide the window.
+         */
+        hide(options) {
+            return invoke("window:main.hide", {}, options);
+        },
+        /**
+         * Whether the window has the keyboard focus.
+         */
+        isFocused(options) {
+            return invoke("window:main.is_focused", {}, options);
+        },
+        /**
+         * Whether the window is fullscreen.
+         */
+        isFullscreen(options) {
+            return invoke("window:main.is_fullscreen", {}, options);
+        },
+        /**
+         * Whether the window is maximized.
+         */
+        isMaximized(options) {
+            return invoke("window:main.is_maximized", {}, options);
+        },
+        /**
+         * Whether the window is minimized.
+         */
+        isMinimized(options) {
+            return invoke("window:main.is_minimized", {}, options);
+        },
+        /**
+         * Whether the window is shown.
+         */
+        isVisible(options) {
+            return invoke("window:main.is_visible", {}, options);
+        },
+        /**
+         * Maximize the window.
+         */
+        maximize(options) {
+            return invoke("window:main.maximize", {}, options);
+        },
+        /**
+         * Minimize the window.
+         */
+        minimize(options) {
+            return invoke("window:main.minimize", {}, options);
+        },
+        /**
+         * The outer position, in logical pixels.
+         */
+        position(options) {
+            return invoke("window:main.position", {}, options);
+        },
+        /**
+         * Physical pixels per logical pixel.
+         */
+        scaleFactor(options) {
+            return invoke("window:main.scale_factor", {}, options);
+        },
+        /**
+         * Keep the window above others, or not.
+         */
+        setAlwaysOnTop(alwaysOnTop, options) {
+            return invoke("window:main.set_always_on_top", { always_on_top: alwaysOnTop }, options);
+        },
+        /**
+         * Show or hide the title bar and borders.
+         */
+        setDecorations(decorations, options) {
+            return invoke("window:main.set_decorations", { decorations }, options);
+        },
+        /**
+         * Enter or leave fullscreen.
+         */
+        setFullscreen(fullscreen, options) {
+            return invoke("window:main.set_fullscreen", { fullscreen }, options);
+        },
+        /**
+         * Set (or, with no arguments, clear) the largest size.
+         */
+        setMaxSize(width, height, options) {
+            return invoke("window:main.set_max_size", { width, height }, options);
+        },
+        /**
+         * Set (or, with no arguments, clear) the smallest size.
+         */
+        setMinSize(width, height, options) {
+            return invoke("window:main.set_min_size", { width, height }, options);
+        },
+        /**
+         * Move the window (logical pixels).
+         */
+        setPosition(x, y, options) {
+            return invoke("window:main.set_position", { x, y }, options);
+        },
+        /**
+         * Allow or forbid resizing.
+         */
+        setResizable(resizable, options) {
+            return invoke("window:main.set_resizable", { resizable }, options);
+        },
+        /**
+         * Resize the window (logical pixels).
+         */
+        setSize(width, height, options) {
+            return invoke("window:main.set_size", { width, height }, options);
+        },
+        /**
+         * Set the title.
+         */
+        setTitle(title, options) {
+            return invoke("window:main.set_title", { title }, options);
+        },
+        /**
+         * Show the window.
+         */
+        show(options) {
+            return invoke("window:main.show", {}, options);
+        },
+        /**
+         * The inner size, in logical pixels.
+         */
+        size(options) {
+            return invoke("window:main.size", {}, options);
+        },
+        /**
+         * Everything the getters below read, at once.
+         */
+        state(options) {
+            return invoke("window:main.state", {}, options);
+        },
+        /**
+         * The title.
+         */
+        title(options) {
+            return invoke("window:main.title", {}, options);
+        },
+        /**
+         * Restore the window from maximized.
+         */
+        unmaximize(options) {
+            return invoke("window:main.unmaximize", {}, options);
         },
     },
 };

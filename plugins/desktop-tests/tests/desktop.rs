@@ -401,7 +401,7 @@ fn window_size_and_position_survive_a_real_restart() {
         let bytes = std::fs::read(&file).ok()?;
         let states: std::collections::BTreeMap<
             String,
-            switchboard_plugin_window_state::WindowState,
+            switchboard_plugin_window_state::SavedWindowState,
         > = rmp_serde::from_slice(&bytes).ok()?;
         let main = states.get("main")?;
         (main.width == 640.0

@@ -44,7 +44,7 @@ pub const PERMISSIONS: &str = include_str!("../permissions.toml");
 
 /// One window's saved state (logical pixels).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
-pub struct WindowState {
+pub struct SavedWindowState {
     /// Inner width when not maximized.
     pub width: f64,
     /// Inner height when not maximized.

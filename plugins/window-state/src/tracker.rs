@@ -16,14 +16,14 @@ use switchboard::window::Size;
 use switchboard::{AppHandle, WindowCommand, WindowEvent};
 use tokio::sync::oneshot;
 
-use crate::{WindowState, WindowStateError};
+use crate::{SavedWindowState, WindowStateError};
 
 const DEBOUNCE: Duration = Duration::from_millis(200);
 
 enum Job {
     /// A window's new size or position, and whether it is maximized (if known).
     Event(String, WindowEvent, Option<bool>),
-    Get(String, oneshot::Sender<Option<WindowState>>),
+    Get(String, oneshot::Sender<Option<SavedWindowState>>),
     Save(oneshot::Sender<Result<(), WindowStateError>>),
 }
 
@@ -45,7 +45,7 @@ impl std::fmt::Debug for WindowStates {
     }
 }
 
-type States = BTreeMap<String, WindowState>;
+type States = BTreeMap<String, SavedWindowState>;
 
 fn read(file: &Path) -> States {
     match std::fs::read(file) {
@@ -80,7 +80,7 @@ fn write(file: &Path, states: &States) -> Result<(), WindowStateError> {
 }
 
 fn apply(states: &mut States, label: String, event: WindowEvent, maximized: Option<bool>) {
-    let state = states.entry(label).or_insert(WindowState {
+    let state = states.entry(label).or_insert(SavedWindowState {
         width: 800.0,
         height: 600.0,
         x: None,
@@ -173,7 +173,7 @@ impl WindowStates {
             .send(job);
     }
 
-    async fn get(&self, window: &str) -> Option<WindowState> {
+    async fn get(&self, window: &str) -> Option<SavedWindowState> {
         let (tx, rx) = oneshot::channel();
         self.send(Job::Get(window.to_owned(), tx));
         rx.await.ok().flatten()
@@ -182,7 +182,7 @@ impl WindowStates {
     fn restore_now(
         app: &AppHandle,
         window: &str,
-        state: WindowState,
+        state: SavedWindowState,
     ) -> Result<(), WindowStateError> {
         let name = window.parse().map_err(|_| WindowStateError::Unknown {
             window: window.to_owned(),
@@ -212,7 +212,7 @@ impl WindowStates {
 #[switchboard::actor]
 impl WindowStates {
     /// The saved state of `window`, if any.
-    async fn state(&mut self, window: String) -> Option<WindowState> {
+    async fn state(&mut self, window: String) -> Option<SavedWindowState> {
         self.get(&window).await
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use switchboard::window::Size;
 use switchboard::{args, App, Capability, HeadlessRuntime, WindowCommand, WindowEvent, WindowSpec};
-use switchboard_plugin_window_state::{track, WindowState, WindowStatePlugin};
+use switchboard_plugin_window_state::{track, SavedWindowState, WindowStatePlugin};
 
 fn file(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("switchboard-ws-{}-{name}", std::process::id()));
@@ -55,11 +55,11 @@ async fn size_and_position_survive_a_restart() {
                 .invoke::<()>("plugin:window-state", "save", &args! {})
                 .await
                 .unwrap();
-            let saved: Option<WindowState> = client
+            let saved: Option<SavedWindowState> = client
                 .invoke("plugin:window-state", "state", &args! { window: "main" })
                 .await
                 .unwrap();
-            let expected = WindowState {
+            let expected = SavedWindowState {
                 width: 640.0,
                 height: 480.0,
                 x: Some(30.0),

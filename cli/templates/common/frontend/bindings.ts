@@ -52,6 +52,10 @@ export const actors = {
 export const plugins = {
 };
 
+/** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
+export const windows = {
+};
+
 /** The app's events, by topic. */
 export const events = {
 };
