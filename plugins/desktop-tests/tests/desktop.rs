@@ -14,17 +14,23 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+#[path = "../../../runtime-wry/e2e/tests/support/mod.rs"]
+mod support;
+
 static DISPLAY_LOCK: Mutex<()> = Mutex::new(());
 
 const APP: &str = env!("CARGO_BIN_EXE_desktop-test-app");
 const WAIT: Duration = Duration::from_secs(60);
 
-fn have_display() -> bool {
-    if std::env::var_os("DISPLAY").is_none() {
-        eprintln!("no DISPLAY: the desktop tests need one (cargo xtask test starts Xvfb)");
-        return false;
-    }
-    true
+/// The suite's X display: `$DISPLAY` (`cargo xtask test` starts Xvfb), else a private Xvfb
+/// started once for this test binary. Never skipped: without a display the test fails.
+fn ensure_display() {
+    static DISPLAY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    DISPLAY.get_or_init(|| {
+        let name = support::display();
+        // every child (the app, xdotool, xclip) inherits it
+        std::env::set_var("DISPLAY", name);
+    });
 }
 
 fn dir(name: &str) -> PathBuf {
@@ -171,9 +177,7 @@ fn lock() -> std::sync::MutexGuard<'static, ()> {
 
 #[test]
 fn the_menu_bar_is_in_the_window_and_a_click_reaches_the_page() {
-    if !have_display() {
-        return;
-    }
+    ensure_display();
     let _display = lock();
     let dir = dir("menu");
     let mut app = TestApp::start("menu", &dir);
@@ -287,9 +291,7 @@ fn the_menu_bar_is_in_the_window_and_a_click_reaches_the_page() {
 
 #[test]
 fn a_save_dialog_driven_with_xdotool_gives_the_page_its_path_and_only_that_path() {
-    if !have_display() {
-        return;
-    }
+    ensure_display();
     let _display = lock();
     let dir = dir("dialog");
     let target = dir.join("export.txt");
@@ -341,9 +343,7 @@ fn a_save_dialog_driven_with_xdotool_gives_the_page_its_path_and_only_that_path(
 
 #[test]
 fn a_global_shortcut_sent_with_xdotool_reaches_the_page() {
-    if !have_display() {
-        return;
-    }
+    ensure_display();
     let _display = lock();
     let dir = dir("shortcut");
     let mut app = TestApp::start("shortcut", &dir);
@@ -356,9 +356,7 @@ fn a_global_shortcut_sent_with_xdotool_reaches_the_page() {
 
 #[test]
 fn a_second_launch_hands_its_arguments_to_the_first() {
-    if !have_display() {
-        return;
-    }
+    ensure_display();
     let _display = lock();
     let dir = dir("single");
     let mut first = TestApp::start("single-instance", &dir);
@@ -382,9 +380,7 @@ fn a_second_launch_hands_its_arguments_to_the_first() {
 
 #[test]
 fn window_size_and_position_survive_a_real_restart() {
-    if !have_display() {
-        return;
-    }
+    ensure_display();
     let _display = lock();
     let dir = dir("window-state");
     let file = dir.join("window-state.msgpack");
@@ -437,9 +433,7 @@ fn window_size_and_position_survive_a_real_restart() {
 
 #[test]
 fn a_tray_icon_is_created_on_the_ui_thread_and_its_state_follows_the_page() {
-    if !have_display() {
-        return;
-    }
+    ensure_display();
     let _display = lock();
     let dir = dir("tray");
     let mut app = TestApp::start("tray", &dir);
