@@ -290,23 +290,6 @@ export type Kind =
 "other"
 
 /**
- * How a message looks.
- */
-export type Level = 
-/**
- * Information.
- */
-"info" | 
-/**
- * A warning.
- */
-"warning" | 
-/**
- * An error.
- */
-"error"
-
-/**
  * A click (`menu/<id>/clicked`).
  */
 export type MenuClicked = { 
@@ -347,6 +330,23 @@ export type MenuError =
  * The toolkit refused.
  */
 { kind: "failed"; message: string }
+
+/**
+ * How a message looks.
+ */
+export type MessageLevel = 
+/**
+ * Information.
+ */
+"info" | 
+/**
+ * A warning.
+ */
+"warning" | 
+/**
+ * An error.
+ */
+"error"
 
 /**
  * What `stat` answers.
@@ -649,21 +649,21 @@ export const plugins = {
      * Ask a yes/no question: `true` for yes.
      * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
      */
-    ask(message: string, title: string | null, level: Level | null, options?: InvokeOptions): Promise<boolean> {
+    ask(message: string, title: string | null, level: MessageLevel | null, options?: InvokeOptions): Promise<boolean> {
       return invoke<boolean>("plugin:dialog.ask", { message, title, level }, options);
     },
     /**
      * Ask to confirm: `true` for OK.
      * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
      */
-    confirm(message: string, title: string | null, level: Level | null, options?: InvokeOptions): Promise<boolean> {
+    confirm(message: string, title: string | null, level: MessageLevel | null, options?: InvokeOptions): Promise<boolean> {
       return invoke<boolean>("plugin:dialog.confirm", { message, title, level }, options);
     },
     /**
      * Show a message with an OK button; answers when it is closed.
      * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
      */
-    message(message: string, title: string | null, level: Level | null, options?: InvokeOptions): Promise<null> {
+    message(message: string, title: string | null, level: MessageLevel | null, options?: InvokeOptions): Promise<null> {
       return invoke<null>("plugin:dialog.message", { message, title, level }, options);
     },
     /**

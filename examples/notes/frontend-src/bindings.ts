@@ -5,6 +5,50 @@ import { emit, invoke, isSwitchboardError, listen, once, stream } from "./switch
 import type { InvokeOptions, Listener, StreamOptions, SwitchboardError, Unlisten } from "./switchboard-client.js";
 
 /**
+ * An action button.
+ */
+export type Action = { 
+/**
+ * Its id, given back in the `notification/action` event.
+ */
+id: string; 
+/**
+ * Its label.
+ */
+label: string }
+
+/**
+ * An action was clicked (`notification/action`).
+ */
+export type ActionClicked = { 
+/**
+ * The notification's id (what `send` answered).
+ */
+notification: number; 
+/**
+ * The action's id (`default` for a click on the notification itself).
+ */
+action: string }
+
+/**
+ * A notification was closed (`notification/closed`).
+ */
+export type Closed = { 
+/**
+ * The notification's id.
+ */
+notification: number }
+
+/**
+ * Why a dialog call failed (code `app`; `data` is `{ kind, message }`).
+ */
+export type DialogError = 
+/**
+ * No UI thread (the headless runtime) or no display.
+ */
+{ kind: "unsupported"; message: string }
+
+/**
  * One entry of a directory listing.
  */
 export type DirEntry = { 
@@ -48,6 +92,19 @@ scoped: string;
  * The same folder on this machine, to show the user.
  */
 shown: string }
+
+/**
+ * A file filter: `{ name: "Markdown", extensions: ["md", "markdown"] }`.
+ */
+export type Filter = { 
+/**
+ * What the user sees.
+ */
+name: string; 
+/**
+ * Extensions without the dot.
+ */
+extensions: string[] }
 
 /**
  * One change seen by a watch, emitted on `fs/changed` to the window that started it.
@@ -106,6 +163,61 @@ export type FsError =
  * Another I/O error.
  */
 { kind: "io"; path: string; message: string }
+
+/**
+ * An icon: `width × height` RGBA pixels.
+ */
+export type Icon = { 
+/**
+ * Width in pixels.
+ */
+width: number; 
+/**
+ * Height in pixels.
+ */
+height: number; 
+/**
+ * `width * height * 4` bytes.
+ */
+rgba: number[] }
+
+/**
+ * One entry of a menu.
+ */
+export type Item = 
+/**
+ * A clickable item.
+ */
+{ kind: "item"; id: string; text: string; accelerator: string | null; enabled: boolean | null } | 
+/**
+ * An item with a check mark, toggled by a click.
+ */
+{ kind: "check"; id: string; text: string; checked: boolean; accelerator: string | null; enabled: boolean | null } | 
+/**
+ * A submenu (the entries of a menu bar are submenus).
+ */
+{ kind: "submenu"; text: string; items: Item[]; enabled: boolean | null } | 
+/**
+ * A line between groups.
+ */
+{ kind: "separator" }
+
+/**
+ * An item's state, as shown.
+ */
+export type ItemState = { 
+/**
+ * Its label.
+ */
+text: string; 
+/**
+ * Whether it can be clicked.
+ */
+enabled: boolean; 
+/**
+ * For a check item, whether it is checked.
+ */
+checked: boolean | null }
 
 /**
  * What is at a path.
@@ -175,6 +287,65 @@ message: string;
 location: string | null }
 
 /**
+ * A click (`menu/<id>/clicked`).
+ */
+export type MenuClicked = { 
+/**
+ * The item's id.
+ */
+id: string; 
+/**
+ * For a check item, whether it is checked after the click.
+ */
+checked: boolean | null }
+
+/**
+ * Why a menu call failed (code `app`; `data` is `{ kind, ... }`).
+ */
+export type MenuError = 
+/**
+ * This runtime has no UI thread (the headless runtime) or this platform no menus.
+ */
+{ kind: "unsupported"; message: string } | 
+/**
+ * An id that cannot be part of a topic, or used twice.
+ */
+{ kind: "bad_id"; id: string; message: string } | 
+/**
+ * An accelerator muda cannot read.
+ */
+{ kind: "bad_accelerator"; accelerator: string; message: string } | 
+/**
+ * No open window has that label.
+ */
+{ kind: "unknown_window"; window: string } | 
+/**
+ * No item with that id is shown.
+ */
+{ kind: "unknown_item"; id: string } | 
+/**
+ * The toolkit refused.
+ */
+{ kind: "failed"; message: string }
+
+/**
+ * How a message looks.
+ */
+export type MessageLevel = 
+/**
+ * Information.
+ */
+"info" | 
+/**
+ * A warning.
+ */
+"warning" | 
+/**
+ * An error.
+ */
+"error"
+
+/**
  * What `stat` answers.
  */
 export type Metadata = { 
@@ -194,6 +365,57 @@ modified_ms: number | null;
  * Whether it is read-only.
  */
 readonly: boolean }
+
+/**
+ * Why a notification call failed (code `app`; `data` is `{ kind, message }`).
+ */
+export type NotificationError = 
+/**
+ * No session bus, or no notification server on it.
+ */
+{ kind: "no_notification_server"; message: string } | 
+/**
+ * The server refused the notification.
+ */
+{ kind: "failed"; message: string }
+
+/**
+ * Whether notifications can be shown.
+ */
+export type PermissionState = 
+/**
+ * They can: a server answers (Linux asks nobody's permission).
+ */
+"granted" | 
+/**
+ * No notification server answers here.
+ */
+"unavailable"
+
+/**
+ * One window's saved state (logical pixels).
+ */
+export type SavedWindowState = { 
+/**
+ * Inner width when not maximized.
+ */
+width: number; 
+/**
+ * Inner height when not maximized.
+ */
+height: number; 
+/**
+ * Left edge when not maximized (unknown until the window moved once).
+ */
+x: number | null; 
+/**
+ * Top edge when not maximized.
+ */
+y: number | null; 
+/**
+ * Whether it was maximized.
+ */
+maximized: boolean }
 
 /**
  * Why a shell call failed (code `app`; `data` is `{ kind: "spawn", program, message }`...).
@@ -325,6 +547,82 @@ export type StoreError =
  */
 { kind: "io"; store: string; message: string }
 
+/**
+ * A tray icon to create.
+ */
+export type Tray = { 
+/**
+ * Its id (1 to 64 of `A-Z a-z 0-9 _ -`): clicks are `tray/<id>/clicked`.
+ */
+id: string; 
+/**
+ * The icon.
+ */
+icon: Icon | null; 
+/**
+ * The tooltip.
+ */
+tooltip: string | null; 
+/**
+ * The menu.
+ */
+menu: Item[] | null }
+
+/**
+ * Why a tray call failed (code `app`; `data` is `{ kind, ... }`).
+ */
+export type TrayError = 
+/**
+ * No UI thread (the headless runtime), or no tray on this desktop.
+ */
+{ kind: "unsupported"; message: string } | 
+/**
+ * A bad id, icon or menu.
+ */
+{ kind: "invalid"; message: string } | 
+/**
+ * No tray icon with that id.
+ */
+{ kind: "unknown"; id: string } | 
+/**
+ * The platform refused.
+ */
+{ kind: "failed"; message: string }
+
+/**
+ * A tray icon's state.
+ */
+export type TrayState = { 
+/**
+ * Its tooltip.
+ */
+tooltip: string | null; 
+/**
+ * Whether it is shown.
+ */
+visible: boolean; 
+/**
+ * Whether it has a menu.
+ */
+has_menu: boolean }
+
+/**
+ * Why a window-state call failed (code `app`; `data` is `{ kind, ... }`).
+ */
+export type WindowStateError = 
+/**
+ * Writing the state file failed.
+ */
+{ kind: "io"; path: string; message: string } | 
+/**
+ * Nothing is saved for that window.
+ */
+{ kind: "unknown"; window: string } | 
+/**
+ * The runtime refused a window command.
+ */
+{ kind: "window"; window: string; message: string }
+
 /** The app's commands (`cmd:<name>`). */
 export const commands = {
   /**
@@ -341,6 +639,46 @@ export const actors = {
 
 /** The plugins' actors (`plugin:<name>`), and their methods. */
 export const plugins = {
+  dialog: {
+    /**
+     * Ask a yes/no question: `true` for yes.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+     */
+    ask(message: string, title: string | null, level: MessageLevel | null, options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("plugin:dialog.ask", { message, title, level }, options);
+    },
+    /**
+     * Ask to confirm: `true` for OK.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+     */
+    confirm(message: string, title: string | null, level: MessageLevel | null, options?: InvokeOptions): Promise<boolean> {
+      return invoke<boolean>("plugin:dialog.confirm", { message, title, level }, options);
+    },
+    /**
+     * Show a message with an OK button; answers when it is closed.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+     */
+    message(message: string, title: string | null, level: MessageLevel | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:dialog.message", { message, title, level }, options);
+    },
+    /**
+     * Let the user pick files (`multiple`), or a folder (`directory`): their paths, or
+     * `null` when cancelled. The paths (a folder with everything below it) join the
+     * caller's fs scope for its session.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+     */
+    open(title: string | null, filters: Filter[] | null, defaultPath: string | null, multiple: boolean | null, directory: boolean | null, options?: InvokeOptions): Promise<string[] | null> {
+      return invoke<string[] | null>("plugin:dialog.open", { title, filters, default_path: defaultPath, multiple, directory }, options);
+    },
+    /**
+     * Let the user choose where to save: the path, or `null` when cancelled. The path
+     * joins the caller's fs scope for its session.
+     * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+     */
+    save(title: string | null, filters: Filter[] | null, defaultPath: string | null, defaultName: string | null, options?: InvokeOptions): Promise<string | null> {
+      return invoke<string | null>("plugin:dialog.save", { title, filters, default_path: defaultPath, default_name: defaultName }, options);
+    },
+  },
   fs: {
     /**
      * Copy the file `from` to `to`, atomically at `to`; answers the bytes copied.
@@ -492,6 +830,81 @@ export const plugins = {
       return invoke<LogLine[]>("plugin:log.recent", { limit }, options);
     },
   },
+  menu: {
+    /**
+     * Show `items` as a context menu over window `window`, at the cursor (or at `x`, `y`
+     * in the window, logical pixels). Answers once it is shown (not when it closes); its
+     * clicks are events.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    popup(window: string, items: Item[], x: number | null, y: number | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.popup", { window, items, x, y }, options);
+    },
+    /**
+     * Remove window `window`'s menu bar.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    removeWindowMenu(window: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.remove_window_menu", { window }, options);
+    },
+    /**
+     * Check or uncheck check item `id`.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    setChecked(id: string, checked: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.set_checked", { id, checked }, options);
+    },
+    /**
+     * Enable or disable item `id`.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    setEnabled(id: string, enabled: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.set_enabled", { id, enabled }, options);
+    },
+    /**
+     * Change item `id`'s label.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    setText(id: string, text: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.set_text", { id, text }, options);
+    },
+    /**
+     * Give window `window` the menu bar `items` (submenus), replacing the one it has.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    setWindowMenu(window: string, items: Item[], options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:menu.set_window_menu", { window, items }, options);
+    },
+    /**
+     * Item `id`'s text, enabled and checked state as shown.
+     * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+     */
+    state(id: string, options?: InvokeOptions): Promise<ItemState> {
+      return invoke<ItemState>("plugin:menu.state", { id }, options);
+    },
+  },
+  notification: {
+    /**
+     * Whether notifications can be shown here.
+     */
+    permissionState(options?: InvokeOptions): Promise<PermissionState> {
+      return invoke<PermissionState>("plugin:notification.permission_state", {}, options);
+    },
+    /**
+     * Ask for permission (Linux asks nobody: the same answer as `permission_state`).
+     */
+    requestPermission(options?: InvokeOptions): Promise<PermissionState> {
+      return invoke<PermissionState>("plugin:notification.request_permission", {}, options);
+    },
+    /**
+     * Show a notification; answers its id. Each action's click is published on
+     * `notification/action`, and its close on `notification/closed`.
+     * @throws SwitchboardError with code `app` and `data: NotificationError` when the Rust side returns `Err`.
+     */
+    send(title: string, body: string | null, icon: string | null, actions: Action[] | null, options?: InvokeOptions): Promise<number> {
+      return invoke<number>("plugin:notification.send", { title, body, icon, actions }, options);
+    },
+  },
   shell: {
     /**
      * Close the standard input of process `id` (many programs finish at end of input).
@@ -640,6 +1053,79 @@ export const plugins = {
       return invoke<null>("plugin:store.set", { store, key, value }, options);
     },
   },
+  tray: {
+    /**
+     * Create a tray icon (replacing one with the same id).
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    create(tray: Tray, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.create", { tray }, options);
+    },
+    /**
+     * Remove a tray icon.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    remove(id: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.remove", { id }, options);
+    },
+    /**
+     * Replace the icon.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    setIcon(id: string, icon: Icon, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.set_icon", { id, icon }, options);
+    },
+    /**
+     * Set or clear the menu.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    setMenu(id: string, menu: Item[] | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.set_menu", { id, menu }, options);
+    },
+    /**
+     * Set or clear the tooltip.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    setTooltip(id: string, tooltip: string | null, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.set_tooltip", { id, tooltip }, options);
+    },
+    /**
+     * Show or hide the icon.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    setVisible(id: string, visible: boolean, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:tray.set_visible", { id, visible }, options);
+    },
+    /**
+     * A tray icon's state.
+     * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+     */
+    state(id: string, options?: InvokeOptions): Promise<TrayState> {
+      return invoke<TrayState>("plugin:tray.state", { id }, options);
+    },
+  },
+  "window-state": {
+    /**
+     * Put `window` back to its saved size, position and maximized state.
+     * @throws SwitchboardError with code `app` and `data: WindowStateError` when the Rust side returns `Err`.
+     */
+    restore(window: string, options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:window-state.restore", { window }, options);
+    },
+    /**
+     * Write the state file now; answers once it is on disk.
+     * @throws SwitchboardError with code `app` and `data: WindowStateError` when the Rust side returns `Err`.
+     */
+    save(options?: InvokeOptions): Promise<null> {
+      return invoke<null>("plugin:window-state.save", {}, options);
+    },
+    /**
+     * The saved state of `window`, if any.
+     */
+    state(window: string, options?: InvokeOptions): Promise<SavedWindowState | null> {
+      return invoke<SavedWindowState | null>("plugin:window-state.state", { window }, options);
+    },
+  },
 };
 
 /** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
@@ -660,10 +1146,44 @@ export const events = {
     once: (cb: Listener<StoreChange>): Promise<Unlisten> => once<StoreChange>("store/changed", cb),
     emit: (value: StoreChange): Promise<void> => emit("store/changed", value),
   },
+  /** `notification/action`: values of Rust type `switchboard_plugin_notification::ActionClicked`. */
+  notificationAction: {
+    listen: (cb: Listener<ActionClicked>): Promise<Unlisten> => listen<ActionClicked>("notification/action", cb),
+    once: (cb: Listener<ActionClicked>): Promise<Unlisten> => once<ActionClicked>("notification/action", cb),
+    emit: (value: ActionClicked): Promise<void> => emit("notification/action", value),
+  },
+  /** `notification/closed`: values of Rust type `switchboard_plugin_notification::Closed`. */
+  notificationClosed: {
+    listen: (cb: Listener<Closed>): Promise<Unlisten> => listen<Closed>("notification/closed", cb),
+    once: (cb: Listener<Closed>): Promise<Unlisten> => once<Closed>("notification/closed", cb),
+    emit: (value: Closed): Promise<void> => emit("notification/closed", value),
+  },
+  /** `menu/export/clicked`: values of Rust type `switchboard_plugin_menu::MenuClicked`. */
+  menuExportClicked: {
+    listen: (cb: Listener<MenuClicked>): Promise<Unlisten> => listen<MenuClicked>("menu/export/clicked", cb),
+    once: (cb: Listener<MenuClicked>): Promise<Unlisten> => once<MenuClicked>("menu/export/clicked", cb),
+    emit: (value: MenuClicked): Promise<void> => emit("menu/export/clicked", value),
+  },
+  /** `menu/export_as/clicked`: values of Rust type `switchboard_plugin_menu::MenuClicked`. */
+  menuExportAsClicked: {
+    listen: (cb: Listener<MenuClicked>): Promise<Unlisten> => listen<MenuClicked>("menu/export_as/clicked", cb),
+    once: (cb: Listener<MenuClicked>): Promise<Unlisten> => once<MenuClicked>("menu/export_as/clicked", cb),
+    emit: (value: MenuClicked): Promise<void> => emit("menu/export_as/clicked", value),
+  },
 };
 
 /** Type guards for the typed errors commands and methods reject with (code `app`). */
 export const errors = {
+  pluginDialogAsk: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogConfirm: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogMessage: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogOpen: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
+  pluginDialogSave: (e: unknown): e is SwitchboardError & { code: "app"; data: DialogError } =>
+    isSwitchboardError(e, "app"),
   pluginFsCopy: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
     isSwitchboardError(e, "app"),
   pluginFsCreateDir: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
@@ -697,6 +1217,22 @@ export const errors = {
   pluginFsWriteCommit: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
     isSwitchboardError(e, "app"),
   pluginFsWriteText: (e: unknown): e is SwitchboardError & { code: "app"; data: FsError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuPopup: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuRemoveWindowMenu: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuSetChecked: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuSetEnabled: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuSetText: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuSetWindowMenu: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginMenuState: (e: unknown): e is SwitchboardError & { code: "app"; data: MenuError } =>
+    isSwitchboardError(e, "app"),
+  pluginNotificationSend: (e: unknown): e is SwitchboardError & { code: "app"; data: NotificationError } =>
     isSwitchboardError(e, "app"),
   pluginShellCloseStdin: (e: unknown): e is SwitchboardError & { code: "app"; data: ShellError } =>
     isSwitchboardError(e, "app"),
@@ -733,6 +1269,24 @@ export const errors = {
   pluginStoreSave: (e: unknown): e is SwitchboardError & { code: "app"; data: StoreError } =>
     isSwitchboardError(e, "app"),
   pluginStoreSet: (e: unknown): e is SwitchboardError & { code: "app"; data: StoreError } =>
+    isSwitchboardError(e, "app"),
+  pluginTrayCreate: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTrayRemove: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTraySetIcon: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTraySetMenu: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTraySetTooltip: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTraySetVisible: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginTrayState: (e: unknown): e is SwitchboardError & { code: "app"; data: TrayError } =>
+    isSwitchboardError(e, "app"),
+  pluginWindowStateRestore: (e: unknown): e is SwitchboardError & { code: "app"; data: WindowStateError } =>
+    isSwitchboardError(e, "app"),
+  pluginWindowStateSave: (e: unknown): e is SwitchboardError & { code: "app"; data: WindowStateError } =>
     isSwitchboardError(e, "app"),
 };
 

@@ -248,31 +248,58 @@ function markdown(notes) {
     const parts = notes.map((n) => `## ${n.title.trim() || "Untitled"}\n\n${n.body.trim()}\n`);
     return `# Notes\n\nExported ${stamp}, ${notes.length} ${notes.length === 1 ? "note" : "notes"}.\n\n${parts.join("\n")}`;
 }
+async function allNotes() {
+    const rows = await plugins.sql.select(DB, "SELECT id, title, body, updated_ms FROM notes ORDER BY title COLLATE NOCASE", null, null);
+    return rows.map((r) => ({
+        id: num(r["id"]),
+        title: text(r["title"]),
+        body: text(r["body"]),
+        updated: num(r["updated_ms"]),
+        snippet: null,
+    }));
+}
+// The export is done: say so in the page and, where a notification server runs, on the
+// desktop (without one the export is done all the same).
+async function exported(count, shown) {
+    await plugins.log.log("info", `exported ${count} notes to ${shown}`, location.pathname);
+    document.body.dataset["exported"] = shown;
+    const what = `${count} ${count === 1 ? "note" : "notes"}`;
+    toast(`Exported ${what} to ${shown}`);
+    await plugins.notification.send("Export finished", `${what} saved in ${shown}`, null, null).catch(() => undefined);
+}
+// Export (the button, File › Export): all notes as one Markdown file in the documents folder.
 async function exportAll() {
     await flush();
     try {
         const folder = state.exportFolder ?? (state.exportFolder = await commands.exportFolder());
-        const rows = await plugins.sql.select(DB, "SELECT id, title, body, updated_ms FROM notes ORDER BY title COLLATE NOCASE", null, null);
-        const notes = rows.map((r) => ({
-            id: num(r["id"]),
-            title: text(r["title"]),
-            body: text(r["body"]),
-            updated: num(r["updated_ms"]),
-            snippet: null,
-        }));
+        const notes = await allNotes();
         const name = `notes-${new Date().toISOString().slice(0, 10)}.md`;
         await plugins.fs.createDir(folder.scoped, true);
         await plugins.fs.writeText(`${folder.scoped}/${name}`, markdown(notes));
-        const shown = `${folder.shown}/${name}`;
-        await plugins.log.log("info", `exported ${notes.length} notes to ${shown}`, location.pathname);
-        document.body.dataset["exported"] = shown;
-        toast(`Exported ${notes.length} ${notes.length === 1 ? "note" : "notes"} to ${shown}`);
+        await exported(notes.length, `${folder.shown}/${name}`);
     }
     catch (e) {
         if (errors.pluginFsWriteText(e))
             failed(`Could not export (${e.data.kind})`, e);
         else
             failed("Could not export", e);
+    }
+}
+// File › Export As…: the same file where the user chooses, through the save dialog (the
+// chosen path joins this page's fs scope for this session only).
+async function exportAs() {
+    await flush();
+    try {
+        const name = `notes-${new Date().toISOString().slice(0, 10)}.md`;
+        const path = await plugins.dialog.save("Export notes as", [{ name: "Markdown", extensions: ["md"] }], null, name);
+        if (path === null)
+            return;
+        const notes = await allNotes();
+        await plugins.fs.writeText(path, markdown(notes));
+        await exported(notes.length, path);
+    }
+    catch (e) {
+        failed("Could not export", e);
     }
 }
 function applyTheme(theme) {
@@ -351,6 +378,9 @@ ui.body.addEventListener("input", scheduleSave);
 byId("new-note").addEventListener("click", () => void newNote());
 byId("delete").addEventListener("click", () => void removeSelected());
 byId("export").addEventListener("click", () => void exportAll());
+// the menu bar's File › Export and Export As… (a desktop without menus never sends them)
+events.menuExportClicked.listen(() => void exportAll()).catch((e) => failed("No menu", e));
+events.menuExportAsClicked.listen(() => void exportAs()).catch((e) => failed("No menu", e));
 ui.theme.addEventListener("click", () => {
     const next = state.theme === "dark" ? "light" : "dark";
     applyTheme(next);

@@ -15,6 +15,46 @@ export const commands = {
 export const actors = {};
 /** The plugins' actors (`plugin:<name>`), and their methods. */
 export const plugins = {
+    dialog: {
+        /**
+         * Ask a yes/no question: `true` for yes.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+         */
+        ask(message, title, level, options) {
+            return invoke("plugin:dialog.ask", { message, title, level }, options);
+        },
+        /**
+         * Ask to confirm: `true` for OK.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+         */
+        confirm(message, title, level, options) {
+            return invoke("plugin:dialog.confirm", { message, title, level }, options);
+        },
+        /**
+         * Show a message with an OK button; answers when it is closed.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+         */
+        message(message, title, level, options) {
+            return invoke("plugin:dialog.message", { message, title, level }, options);
+        },
+        /**
+         * Let the user pick files (`multiple`), or a folder (`directory`): their paths, or
+         * `null` when cancelled. The paths (a folder with everything below it) join the
+         * caller's fs scope for its session.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+         */
+        open(title, filters, defaultPath, multiple, directory, options) {
+            return invoke("plugin:dialog.open", { title, filters, default_path: defaultPath, multiple, directory }, options);
+        },
+        /**
+         * Let the user choose where to save: the path, or `null` when cancelled. The path
+         * joins the caller's fs scope for its session.
+         * @throws SwitchboardError with code `app` and `data: DialogError` when the Rust side returns `Err`.
+         */
+        save(title, filters, defaultPath, defaultName, options) {
+            return invoke("plugin:dialog.save", { title, filters, default_path: defaultPath, default_name: defaultName }, options);
+        },
+    },
     fs: {
         /**
          * Copy the file `from` to `to`, atomically at `to`; answers the bytes copied.
@@ -166,6 +206,81 @@ export const plugins = {
             return invoke("plugin:log.recent", { limit }, options);
         },
     },
+    menu: {
+        /**
+         * Show `items` as a context menu over window `window`, at the cursor (or at `x`, `y`
+         * in the window, logical pixels). Answers once it is shown (not when it closes); its
+         * clicks are events.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        popup(window, items, x, y, options) {
+            return invoke("plugin:menu.popup", { window, items, x, y }, options);
+        },
+        /**
+         * Remove window `window`'s menu bar.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        removeWindowMenu(window, options) {
+            return invoke("plugin:menu.remove_window_menu", { window }, options);
+        },
+        /**
+         * Check or uncheck check item `id`.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        setChecked(id, checked, options) {
+            return invoke("plugin:menu.set_checked", { id, checked }, options);
+        },
+        /**
+         * Enable or disable item `id`.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        setEnabled(id, enabled, options) {
+            return invoke("plugin:menu.set_enabled", { id, enabled }, options);
+        },
+        /**
+         * Change item `id`'s label.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        setText(id, text, options) {
+            return invoke("plugin:menu.set_text", { id, text }, options);
+        },
+        /**
+         * Give window `window` the menu bar `items` (submenus), replacing the one it has.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        setWindowMenu(window, items, options) {
+            return invoke("plugin:menu.set_window_menu", { window, items }, options);
+        },
+        /**
+         * Item `id`'s text, enabled and checked state as shown.
+         * @throws SwitchboardError with code `app` and `data: MenuError` when the Rust side returns `Err`.
+         */
+        state(id, options) {
+            return invoke("plugin:menu.state", { id }, options);
+        },
+    },
+    notification: {
+        /**
+         * Whether notifications can be shown here.
+         */
+        permissionState(options) {
+            return invoke("plugin:notification.permission_state", {}, options);
+        },
+        /**
+         * Ask for permission (Linux asks nobody: the same answer as `permission_state`).
+         */
+        requestPermission(options) {
+            return invoke("plugin:notification.request_permission", {}, options);
+        },
+        /**
+         * Show a notification; answers its id. Each action's click is published on
+         * `notification/action`, and its close on `notification/closed`.
+         * @throws SwitchboardError with code `app` and `data: NotificationError` when the Rust side returns `Err`.
+         */
+        send(title, body, icon, actions, options) {
+            return invoke("plugin:notification.send", { title, body, icon, actions }, options);
+        },
+    },
     shell: {
         /**
          * Close the standard input of process `id` (many programs finish at end of input).
@@ -314,6 +429,79 @@ export const plugins = {
             return invoke("plugin:store.set", { store, key, value }, options);
         },
     },
+    tray: {
+        /**
+         * Create a tray icon (replacing one with the same id).
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        create(tray, options) {
+            return invoke("plugin:tray.create", { tray }, options);
+        },
+        /**
+         * Remove a tray icon.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        remove(id, options) {
+            return invoke("plugin:tray.remove", { id }, options);
+        },
+        /**
+         * Replace the icon.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        setIcon(id, icon, options) {
+            return invoke("plugin:tray.set_icon", { id, icon }, options);
+        },
+        /**
+         * Set or clear the menu.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        setMenu(id, menu, options) {
+            return invoke("plugin:tray.set_menu", { id, menu }, options);
+        },
+        /**
+         * Set or clear the tooltip.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        setTooltip(id, tooltip, options) {
+            return invoke("plugin:tray.set_tooltip", { id, tooltip }, options);
+        },
+        /**
+         * Show or hide the icon.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        setVisible(id, visible, options) {
+            return invoke("plugin:tray.set_visible", { id, visible }, options);
+        },
+        /**
+         * A tray icon's state.
+         * @throws SwitchboardError with code `app` and `data: TrayError` when the Rust side returns `Err`.
+         */
+        state(id, options) {
+            return invoke("plugin:tray.state", { id }, options);
+        },
+    },
+    "window-state": {
+        /**
+         * Put `window` back to its saved size, position and maximized state.
+         * @throws SwitchboardError with code `app` and `data: WindowStateError` when the Rust side returns `Err`.
+         */
+        restore(window, options) {
+            return invoke("plugin:window-state.restore", { window }, options);
+        },
+        /**
+         * Write the state file now; answers once it is on disk.
+         * @throws SwitchboardError with code `app` and `data: WindowStateError` when the Rust side returns `Err`.
+         */
+        save(options) {
+            return invoke("plugin:window-state.save", {}, options);
+        },
+        /**
+         * The saved state of `window`, if any.
+         */
+        state(window, options) {
+            return invoke("plugin:window-state.state", { window }, options);
+        },
+    },
 };
 /** The app's windows (`window:<label>`, those open when the bindings were made), and their methods. */
 export const windows = {};
@@ -331,9 +519,38 @@ export const events = {
         once: (cb) => once("store/changed", cb),
         emit: (value) => emit("store/changed", value),
     },
+    /** `notification/action`: values of Rust type `switchboard_plugin_notification::ActionClicked`. */
+    notificationAction: {
+        listen: (cb) => listen("notification/action", cb),
+        once: (cb) => once("notification/action", cb),
+        emit: (value) => emit("notification/action", value),
+    },
+    /** `notification/closed`: values of Rust type `switchboard_plugin_notification::Closed`. */
+    notificationClosed: {
+        listen: (cb) => listen("notification/closed", cb),
+        once: (cb) => once("notification/closed", cb),
+        emit: (value) => emit("notification/closed", value),
+    },
+    /** `menu/export/clicked`: values of Rust type `switchboard_plugin_menu::MenuClicked`. */
+    menuExportClicked: {
+        listen: (cb) => listen("menu/export/clicked", cb),
+        once: (cb) => once("menu/export/clicked", cb),
+        emit: (value) => emit("menu/export/clicked", value),
+    },
+    /** `menu/export_as/clicked`: values of Rust type `switchboard_plugin_menu::MenuClicked`. */
+    menuExportAsClicked: {
+        listen: (cb) => listen("menu/export_as/clicked", cb),
+        once: (cb) => once("menu/export_as/clicked", cb),
+        emit: (value) => emit("menu/export_as/clicked", value),
+    },
 };
 /** Type guards for the typed errors commands and methods reject with (code `app`). */
 export const errors = {
+    pluginDialogAsk: (e) => isSwitchboardError(e, "app"),
+    pluginDialogConfirm: (e) => isSwitchboardError(e, "app"),
+    pluginDialogMessage: (e) => isSwitchboardError(e, "app"),
+    pluginDialogOpen: (e) => isSwitchboardError(e, "app"),
+    pluginDialogSave: (e) => isSwitchboardError(e, "app"),
     pluginFsCopy: (e) => isSwitchboardError(e, "app"),
     pluginFsCreateDir: (e) => isSwitchboardError(e, "app"),
     pluginFsExists: (e) => isSwitchboardError(e, "app"),
@@ -351,6 +568,14 @@ export const errors = {
     pluginFsWriteChunk: (e) => isSwitchboardError(e, "app"),
     pluginFsWriteCommit: (e) => isSwitchboardError(e, "app"),
     pluginFsWriteText: (e) => isSwitchboardError(e, "app"),
+    pluginMenuPopup: (e) => isSwitchboardError(e, "app"),
+    pluginMenuRemoveWindowMenu: (e) => isSwitchboardError(e, "app"),
+    pluginMenuSetChecked: (e) => isSwitchboardError(e, "app"),
+    pluginMenuSetEnabled: (e) => isSwitchboardError(e, "app"),
+    pluginMenuSetText: (e) => isSwitchboardError(e, "app"),
+    pluginMenuSetWindowMenu: (e) => isSwitchboardError(e, "app"),
+    pluginMenuState: (e) => isSwitchboardError(e, "app"),
+    pluginNotificationSend: (e) => isSwitchboardError(e, "app"),
     pluginShellCloseStdin: (e) => isSwitchboardError(e, "app"),
     pluginShellKill: (e) => isSwitchboardError(e, "app"),
     pluginShellOpen: (e) => isSwitchboardError(e, "app"),
@@ -369,5 +594,14 @@ export const errors = {
     pluginStoreKeys: (e) => isSwitchboardError(e, "app"),
     pluginStoreSave: (e) => isSwitchboardError(e, "app"),
     pluginStoreSet: (e) => isSwitchboardError(e, "app"),
+    pluginTrayCreate: (e) => isSwitchboardError(e, "app"),
+    pluginTrayRemove: (e) => isSwitchboardError(e, "app"),
+    pluginTraySetIcon: (e) => isSwitchboardError(e, "app"),
+    pluginTraySetMenu: (e) => isSwitchboardError(e, "app"),
+    pluginTraySetTooltip: (e) => isSwitchboardError(e, "app"),
+    pluginTraySetVisible: (e) => isSwitchboardError(e, "app"),
+    pluginTrayState: (e) => isSwitchboardError(e, "app"),
+    pluginWindowStateRestore: (e) => isSwitchboardError(e, "app"),
+    pluginWindowStateSave: (e) => isSwitchboardError(e, "app"),
 };
 void stream;

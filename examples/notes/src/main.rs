@@ -3,14 +3,18 @@
 //! What a user builds first: a notes app. Notes live in SQLite with full-text search (the
 //! `sql` plugin, FTS5), settings in a store (`store`), an export lands in your documents
 //! folder (`fs`), and the page's logs — including its `console.*` — land in the app's log file
-//! with the window's label (`log`). Links open in the browser (`shell`, `https` only). The
-//! frontend is TypeScript on the bindings generated from this file and the plugins.
+//! with the window's label (`log`). Links open in the browser (`shell`, `https` only). Like
+//! any desktop app it has a menu bar (File › Export, Export As…, Quit; `menu`), a tray icon
+//! (`tray`), a save dialog for "Export As…" (`dialog`: the chosen file joins the page's fs
+//! scope for that session only), a notification when an export is done (`notification`),
+//! and it remembers its window's size and place (`window-state`). The frontend is
+//! TypeScript on the bindings generated from this file and the plugins.
 //!
 //! Run it with `cargo run -p switchboard-example-notes`.
 //!
 //! Where things go (each can be moved with an environment variable, as the tests do):
 //! - `NOTES_DATA_DIR` (default: the platform's app data folder): `databases/notes.sqlite3`,
-//!   `stores/settings.msgpack`, `logs/notes.log`;
+//!   `stores/settings.msgpack`, `logs/notes.log`, `window-state.msgpack`;
 //! - `NOTES_DOCUMENTS_DIR` (default: your documents folder): `Switchboard Notes/` receives
 //!   the exports;
 //! - `NOTES_OPENER`: a program that opens links instead of the system's (tests use a stand-in);
@@ -22,12 +26,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use switchboard::bindings::Bindings;
-use switchboard::{App, AppBuilder, Capability, Grant, Type, WindowSpec};
+use switchboard::{App, AppBuilder, AppHandle, Capability, Grant, Type, WindowCommand, WindowSpec};
 use switchboard_plugin_fs::FsPlugin;
 use switchboard_plugin_log::{FileLog, LogPlugin};
+use switchboard_plugin_menu::{Item, MenuClicked};
 use switchboard_plugin_shell::ShellPlugin;
 use switchboard_plugin_sql::{Migration, SqlPlugin};
 use switchboard_plugin_store::StorePlugin;
+use switchboard_plugin_tray::{Icon, Tray};
 use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
 use tracing_subscriber::prelude::*;
 
@@ -136,6 +142,17 @@ fn app(folders: &Folders, fs: FsPlugin) -> AppBuilder {
         .plugin(SqlPlugin::new(folders.data.join("databases")).migrations("notes", migrations()))
         .plugin(LogPlugin::new())
         .plugin(shell)
+        .plugin(switchboard_plugin_menu::MenuPlugin::new())
+        .plugin(switchboard_plugin_tray::TrayPlugin::new())
+        .plugin(switchboard_plugin_dialog::DialogPlugin::new())
+        .plugin(switchboard_plugin_notification::NotificationPlugin::new(
+            "Notes",
+        ))
+        .plugin(switchboard_plugin_window_state::WindowStatePlugin::new(
+            folders.data.join("window-state.msgpack"),
+        ))
+        .event::<MenuClicked>("menu/export/clicked")
+        .event::<MenuClicked>("menu/export_as/clicked")
         .capability(
             Capability::new("notes-window")
                 .description(
@@ -148,6 +165,9 @@ fn app(folders: &Folders, fs: FsPlugin) -> AppBuilder {
                     "log:default",
                     "log:allow-recent",
                     "shell:default",
+                    "menu:allow-listen",
+                    "dialog:allow-save",
+                    "notification:allow-notify",
                 ])
                 .grant(Grant::new("sql:allow-read").allow_scope("notes"))
                 .grant(Grant::new("sql:allow-write").allow_scope("notes"))
@@ -155,6 +175,13 @@ fn app(folders: &Folders, fs: FsPlugin) -> AppBuilder {
                 .grant(Grant::new("store:allow-write").allow_scope("settings"))
                 .grant(Grant::new("fs:allow-read").allow_scope(format!("{export}/**")))
                 .grant(Grant::new("fs:allow-write").allow_scope(format!("{export}/**"))),
+        )
+        // "Export As…": writing anywhere else only to the file the user picks in the save
+        // dialog (granted to this session by the dialog plugin)
+        .capability(
+            Capability::new("export-as")
+                .windows(["main"])
+                .grant(Grant::new("fs:allow-write")),
         );
     if std::env::var("NOTES_E2E").is_ok_and(|v| v == "1") {
         builder = builder.capability(
@@ -246,7 +273,54 @@ fn main() {
     if let Err(e) = flushed {
         tracing::warn!(error = %e, "the log file may miss its last lines");
     }
+    desktop(&app.handle(), runtime.async_runtime());
     runtime.run(app);
+}
+
+/// The desktop around the window: its size and place remembered, a menu bar, a tray icon.
+/// Where the session has no panel or menu support, the app runs on without them.
+fn desktop(app: &AppHandle, rt: &tokio::runtime::Handle) {
+    switchboard_plugin_window_state::track(app);
+    let quit = app.clone();
+    let show = app.clone();
+    let listened = app
+        .listen("menu/quit/clicked", move |_| quit.exit(0))
+        .and_then(|_| {
+            app.listen("menu/show/clicked", move |_| {
+                if let Some(main) = show.window("main") {
+                    let _ = main.send(WindowCommand::Show);
+                    let _ = main.send(WindowCommand::Focus);
+                }
+            })
+        });
+    if let Err(e) = listened {
+        tracing::warn!(error = %e, "the menu's Quit and Show are not wired");
+    }
+    let app = app.clone();
+    rt.spawn(async move {
+        let file = Item::submenu(
+            "File",
+            [
+                Item::new("export", "Export").accelerator("CmdOrCtrl+E"),
+                Item::new("export_as", "Export As…").accelerator("CmdOrCtrl+Shift+E"),
+                Item::separator(),
+                Item::new("quit", "Quit").accelerator("CmdOrCtrl+Q"),
+            ],
+        );
+        if let Err(e) = switchboard_plugin_menu::set_window_menu(&app, "main", vec![file]).await {
+            tracing::warn!(error = %e, "no menu bar");
+        }
+        let tray = Tray::new("notes")
+            .tooltip("Notes")
+            .icon(Icon::solid(16, 16, [64, 112, 224, 255]))
+            .menu(vec![
+                Item::new("show", "Show Notes"),
+                Item::new("quit", "Quit"),
+            ]);
+        if let Err(e) = switchboard_plugin_tray::create(&app, tray).await {
+            tracing::warn!(error = %e, "no tray icon");
+        }
+    });
 }
 
 #[cfg(test)]

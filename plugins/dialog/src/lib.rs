@@ -54,7 +54,7 @@ pub struct Filter {
 /// How a message looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
-pub enum Level {
+pub enum MessageLevel {
     /// Information.
     #[default]
     Info,
@@ -191,7 +191,7 @@ impl Dialogs {
         &mut self,
         message: String,
         title: Option<String>,
-        level: Option<Level>,
+        level: Option<MessageLevel>,
         app: AppHandle,
     ) -> Result<(), DialogError> {
         check_ui(&app)?;
@@ -204,7 +204,7 @@ impl Dialogs {
         &mut self,
         message: String,
         title: Option<String>,
-        level: Option<Level>,
+        level: Option<MessageLevel>,
         app: AppHandle,
     ) -> Result<bool, DialogError> {
         check_ui(&app)?;
@@ -219,7 +219,7 @@ impl Dialogs {
         &mut self,
         message: String,
         title: Option<String>,
-        level: Option<Level>,
+        level: Option<MessageLevel>,
         app: AppHandle,
     ) -> Result<bool, DialogError> {
         check_ui(&app)?;
@@ -233,13 +233,13 @@ impl Dialogs {
 async fn show(
     message: String,
     title: Option<String>,
-    level: Option<Level>,
+    level: Option<MessageLevel>,
     buttons: rfd::MessageButtons,
 ) -> rfd::MessageDialogResult {
     let level = match level.unwrap_or_default() {
-        Level::Info => rfd::MessageLevel::Info,
-        Level::Warning => rfd::MessageLevel::Warning,
-        Level::Error => rfd::MessageLevel::Error,
+        MessageLevel::Info => rfd::MessageLevel::Info,
+        MessageLevel::Warning => rfd::MessageLevel::Warning,
+        MessageLevel::Error => rfd::MessageLevel::Error,
     };
     let mut d = rfd::AsyncMessageDialog::new()
         .set_description(message)
