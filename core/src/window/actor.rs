@@ -184,7 +184,7 @@ macro_rules! method {
 /// The window actor's methods, for generated bindings (`windows.main.setTitle(..)`).
 pub(crate) static WINDOW_METHODS: &[HandlerMeta] = &[
     method!("set_title", "Set the title.", ["title": String] -> ()),
-    method!("set_size", "Resize the window (logical pixels).", ["width": f64, "height": f64] -> ()),
+    method!("set_size", "Resize the window (logical pixels). The window system applies it asynchronously: `state` and the `resized` event show the new size once it has.", ["width": f64, "height": f64] -> ()),
     method!("set_position", "Move the window (logical pixels).", ["x": f64, "y": f64] -> ()),
     method!("set_min_size", "Set (or, with no arguments, clear) the smallest size.", ["width": Option<f64>, "height": Option<f64>] -> ()),
     method!("set_max_size", "Set (or, with no arguments, clear) the largest size.", ["width": Option<f64>, "height": Option<f64>] -> ()),

@@ -128,13 +128,25 @@ fn window_getters_report_the_real_window() {
     let _serial = serial();
     let driver = Driver::start();
     driver.switch_to_label("main");
-    let state = driver.run_async(
-        "const done = arguments[arguments.length - 1]; \
+    // The window system applies a resize asynchronously (X sends a ConfigureNotify back), so
+    // the page asks for the new size and then waits until `state` reports it: a getter that
+    // never caught up (or reported a made-up size) times this out.
+    driver.run(
+        "window.measured = null; \
          (async () => { \
            await SB.invoke('window:main', { width: 500, height: 300 }, 'set_size'); \
            await SB.invoke('window:main', { title: 'measured' }, 'set_title'); \
-           return await SB.invoke('window:main', {}, 'state'); \
-         })().then(done, e => done({ error: e.code + ': ' + e.message }));",
+           for (;;) { \
+             const s = await SB.invoke('window:main', {}, 'state'); \
+             if (s.size.width === 500 && s.size.height === 300) { window.measured = s; return; } \
+             await new Promise(r => setTimeout(r, 20)); \
+           } \
+         })().catch(e => { window.measured = { error: e.code + ': ' + e.message }; });",
+    );
+    let state = driver.wait_for(
+        "the resized window's state",
+        "return window.measured;",
+        Duration::from_secs(20),
     );
     eprintln!("state: {state}");
     assert_eq!(state["title"], json!("measured"), "{state}");
