@@ -1088,7 +1088,7 @@ export const windows = {
       return invoke<null>("window:main.set_resizable", { resizable }, options);
     },
     /**
-     * Resize the window (logical pixels).
+     * Resize the window (logical pixels). The window system applies it asynchronously: `state` and the `resized` event show the new size once it has.
      */
     setSize(width: number, height: number, options?: InvokeOptions): Promise<null> {
       return invoke<null>("window:main.set_size", { width, height }, options);

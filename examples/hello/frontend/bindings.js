@@ -507,7 +507,7 @@ export const windows = {
             return invoke("window:main.set_resizable", { resizable }, options);
         },
         /**
-         * Resize the window (logical pixels).
+         * Resize the window (logical pixels). The window system applies it asynchronously: `state` and the `resized` event show the new size once it has.
          */
         setSize(width, height, options) {
             return invoke("window:main.set_size", { width, height }, options);
