@@ -48,7 +48,8 @@ pub struct Limits {
     /// every scalar, array and map is one, a map entry is two (key and value), the
     /// outermost value included. A `bin` of any length is one. This bounds what decoding a
     /// payload into a handler's types can allocate beyond the payload's own bytes
-    /// (PROTOCOL.md §5): about 64 bytes a value into `serde_json::Value`.
+    /// (PROTOCOL.md §5): below 256 bytes a value into `serde_json::Value` (48 for `nil`s,
+    /// about 230 for one-entry maps), so 256 MiB at the default.
     pub max_elements: usize,
     /// Most entries in any one map of a payload (the argument map included).
     pub max_map_entries: usize,

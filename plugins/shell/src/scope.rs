@@ -229,6 +229,16 @@ pub fn open_target(target: &str) -> Result<Url, String> {
     if target.chars().any(char::is_control) {
         return Err("a target with control characters".into());
     }
+    let url = parse_target(target)?;
+    // a `file:` URL naming a host is a file on another machine (an SMB share on Windows,
+    // which can run what it opens): `file` grants local files only
+    if url.scheme() == "file" && url.host().is_some() {
+        return Err(format!("`{target}` is a file on another host"));
+    }
+    Ok(url)
+}
+
+fn parse_target(target: &str) -> Result<Url, String> {
     match Url::parse(target) {
         Ok(url) => Ok(url),
         Err(url::ParseError::RelativeUrlWithoutBase) => {

@@ -220,13 +220,34 @@ fn open(settings: &Settings, db: &str, role: Role) -> Result<(Connection, u32), 
     Ok((conn, version))
 }
 
+/// Pragmas that change the whole process rather than one connection: where SQLite writes
+/// its temporary files (any folder, for every connection) and its memory limits (a
+/// `hard_heap_limit` of 1 fails every database of the app). A page's SQL may not run them.
+const PROCESS_PRAGMAS: &[&str] = &[
+    "temp_store_directory",
+    "data_store_directory",
+    "soft_heap_limit",
+    "hard_heap_limit",
+];
+
 /// What a page's SQL may not do on this connection: reach other files, load code, write
-/// the schema table directly.
+/// the schema table directly, change the whole process.
 fn harden(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::config::DbConfig;
+    use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
     use rusqlite::limits::Limit;
     // ATTACH (and VACUUM INTO, which attaches) fails: a page reaches its database only
     conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+    conn.authorizer(Some(|ctx: AuthContext<'_>| match ctx.action {
+        AuthAction::Pragma { pragma_name, .. }
+            if PROCESS_PRAGMAS
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(pragma_name)) =>
+        {
+            Authorization::Deny
+        }
+        _ => Authorization::Allow,
+    }));
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;

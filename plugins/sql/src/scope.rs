@@ -1,5 +1,5 @@
 //! The sql scope: which databases (by name) a caller may use. An entry is a database name
-//! or `"*"` for every database of the plugin's folder; deny entries win.
+//! or `"*"` for every database of the plugin's folder; deny entries win (whatever the case).
 
 use std::fmt;
 
@@ -16,10 +16,13 @@ pub struct DbScope {
 }
 
 impl DbScope {
-    /// Whether the caller may use the database `name`.
+    /// Whether the caller may use the database `name`. A deny entry matches whatever the
+    /// case: on a case-insensitive file system (macOS' and Windows' default) `Secrets` is
+    /// the file of `secrets`.
     pub fn permits(&self, name: &str) -> bool {
-        let hit = |e: &String| e == "*" || e == name;
-        self.allow.iter().any(hit) && !self.deny.iter().any(hit)
+        let allowed = |e: &String| e == "*" || e == name;
+        let denied = |e: &String| e == "*" || e.eq_ignore_ascii_case(name);
+        self.allow.iter().any(allowed) && !self.deny.iter().any(denied)
     }
 }
 
