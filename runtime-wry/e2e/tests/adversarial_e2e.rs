@@ -1,0 +1,537 @@
+//! Adversarial end-to-end (issue #14, "Hardening"): hostile pages in real WebKitGTK windows
+//! (Xvfb, WebKitWebDriver, the e2e app with its `cmd:adv_*` hooks, `src/adversarial.rs`)
+//! against every route of the bridge: **fetch** (`POST switchboard://localhost/ipc`, `/poll`,
+//! `/token`), **postMessage** (`window.webkit.messageHandlers.ipc`, answered by
+//! `evaluate_script`) and the **reply route** (`messageHandlers.switchboard`, WebKitGTK's
+//! script message with reply). `tests/e2e.rs` already covers a remote page and a
+//! cross-origin iframe of another port, the postMessage token attack from a remote page, a
+//! remote origin's grants; this file extends that. `cmd:adv_whoami` logs the caller the
+//! runtime stamped on every call that reaches it, so "who acted" is read from Rust, not from
+//! the page.
+//!
+//! | test | case | routes | expected |
+//! |---|---|---|---|
+//! | [`a_page_claiming_another_windows_label_acts_only_as_its_own`] | window `adv-low` (granted only `cmd:adv_*`) claims `main` in `hello` and `request` fields and in the payload (`window`, `label`, `caller`, `origin`, `from`) | all three | stamped `adv-low`, `app://localhost`, top frame; `welcome.window` is `adv-low` without `main`'s grants; `cmd:greet` (`main`'s) answered `forbidden` |
+//! | | the label in the URL: host (`switchboard://main/ipc`, `main.localhost`), userinfo, path (`/main/ipc`, `//main/ipc`), query, fragment | fetch | stamped `adv-low`, or `404`; never `main` |
+//! | | the label in headers (`X-Switchboard-Window`), with and without CORS | fetch | refused by CORS before sending, or stamped `adv-low` |
+//! | | the label as the token (`main:<frame>`), through the guard and through the real handler, and a non-string message | postMessage, reply | through the guard: `malformed` (the token is the guard's); raw: dropped (postMessage) or rejected (reply); nothing runs |
+//! | | look-alike hosts of the app's own scheme as the window's page: `app://app.evil.com`, `app://localhost.evil.com`, `app://app.localhost.evil.com`, `app://app@evil.com`, `app://localhost:8080` (the asset handler serves any host) | all three | `forbidden` (fetch), no token (`403`), the guard throws, the raw reply handler rejects; nothing runs |
+//! | [`two_windows_racing_the_same_request_ids_get_only_their_own_answers`] | `main` and `second` each hold 20 requests per route with the **same ids** at the gate at once (120 held), then the gate opens | all three | each request answered once, with its own window's answer |
+//! | [`look_alike_origins_and_foreign_frames_reach_no_command`] (dev-server mode: the app's origin is `http://127.0.0.1:<A>`; no CSP, so every frame kind loads) | iframes: `data:`, `blob:` made in a `data:` frame, sandboxed `srcdoc` (`allow-scripts`), a sandboxed page of the app's own origin, `http://localhost:<A>` (same server and port, another host name) and a `blob:` it makes, userinfo `http://127.0.0.1:<A>@127.0.0.1:<B>` | all three | `forbidden` (fetch, `hello` and `request`), `403` (poll, token), raw messages dropped (postMessage) or rejected (reply); the top frame's guarded handlers are out of reach; nothing runs |
+//! | | same-origin frames, as the bridge docs say: `srcdoc`, `sandbox="allow-scripts allow-same-origin"`, a `blob:` made by the app's page | all three | stamped as the top frame (`main`, the app's origin, `top_frame`), never with a `blob:`/`about:` origin; no token of their own (`403`); their raw messages dropped/rejected; the parent's guarded handlers work for them (they *are* the top frame to the bridge) |
+//! | | the window navigated after load to `http://localhost:<A>`, to `data:` and to `file:` | all three | the same refusals; the app page's subscription is gone (0 subscribers) once the navigation commits; back on the app's page, a new document works |
+//! | | `window.open` from a page | — | `null`: no child window (wry opens none without a handler), so no script can outlive its window |
+//! | [`a_frame_over_64_mib_is_refused_typed_on_every_route_and_the_app_keeps_serving`] | a frame of exactly 64 MiB, then 64 MiB + 1 byte; on the string routes also the base64 of 64 MiB + 3 bytes (over the bridge's length check) | all three | 64 MiB reaches the command; over it: `too_large` (fetch: a `response` with the id; strings: the id when the bridge reads it from the prefix, else an `error` frame); then the app answers the next call on every route |
+//! | [`requests_of_a_closing_window_never_reach_a_command_after_it_closed`] | window `adv-closing` floods all three routes and closes itself mid-flood | all three | no call of it reaches a command once the window is gone (the log stops growing), none is stamped with another window, and the other window keeps being served on every route |
+//!
+//! **Bounds.** wry reads a `fetch` body whole, on the UI thread, in 1 KiB chunks, before the
+//! bridge sees it: a body of 64 MiB + 1 byte is buffered (64 MiB) by the host, then refused
+//! unread. A string route's message is refused from its length only when its base64 is longer
+//! than that of a 64 MiB frame (89,478,488 characters); 64 MiB + 1 or 2 bytes encode to that
+//! same length and are refused by the decoder's size check instead (`error` frame). Either way
+//! the string was already copied by WebKit into the host's memory: WebKit, not the bridge,
+//! bounds how long a message may be.
+//!
+//! Each test starts its own app (the harness serializes them); all pages are driven through
+//! WebDriver and every wait polls a condition with a deadline.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::{serial, Driver};
+
+/// The longest any single condition is waited for (a loaded 2-core CI machine).
+const WAIT: Duration = Duration::from_secs(60);
+
+/// Helpers installed in a page that has the e2e client (`SB`): raw frames on each route,
+/// every frame `evaluate_script` delivers collected in `ADV.evals`.
+const KIT: &str = r#"
+if (!window.ADV) window.ADV = (() => {
+  const unb64 = (t) => { const s = atob(t); const b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); return b; };
+  const describe = (f) => f.k === 'welcome' ? 'welcome ' + f.window
+    : f.k === 'response' ? (f.err ? 'error ' + f.err.code : 'ok ' + JSON.stringify(f.ok && f.ok.length ? SB.decode(f.ok) : null))
+    : f.k === 'error' ? 'error ' + f.code : 'frame ' + f.k;
+  const real = () => { const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window.webkit), 'messageHandlers'); return d.get.call(window.webkit); };
+  const evals = [];
+  const previous = window.__SWITCHBOARD_RECEIVE__;
+  window.__SWITCHBOARD_RECEIVE__ = (t) => {
+    try { const v = SB.decode(unb64(t)); (Array.isArray(v) ? v.map((b) => SB.decode(b)) : [v]).forEach((f) => evals.push(f)); }
+    catch (e) { evals.push({ k: 'undecodable' }); }
+    if (previous) previous(t);
+  };
+  const frame = (id, to, args, extra) => Object.assign({ v: 1, k: 'request', id, to, method: '', payload: SB.encode(args || {}) }, extra || {});
+  const text = (f) => SB.b64(SB.encode(f));
+  const viaFetch = async (f, url, init) => {
+    try {
+      const r = await fetch(url || SB.BASE + '/ipc', Object.assign({ method: 'POST', body: f instanceof Uint8Array ? f : SB.encode(f) }, init || {}));
+      if (r.type === 'opaque') return 'opaque';
+      if (r.status !== 200) return 'status ' + r.status;
+      return describe(SB.decode(new Uint8Array(await r.arrayBuffer())));
+    } catch (e) { return 'network'; }
+  };
+  const viaReply = async (message, handler) => {
+    try { const t = await (handler || window.webkit.messageHandlers.switchboard).postMessage(message); return t ? describe(SB.decode(unb64(t))) : 'empty ' + t; }
+    catch (e) { return 'rejected'; }
+  };
+  // an answer by evaluate_script: the frame with this id, or an `error` frame without one
+  const waitEval = (since, id) => new Promise((resolve) => {
+    const t0 = Date.now();
+    const look = () => {
+      const f = evals.slice(since).find((f) => f.id === id || (f.k === 'error' && f.id === undefined));
+      if (f) resolve(describe(f)); else if (Date.now() - t0 > 50000) resolve('no answer'); else setTimeout(look, 10);
+    };
+    look();
+  });
+  const viaPost = (message, id, handler) => {
+    const since = evals.length;
+    try { (handler || window.webkit.messageHandlers.ipc).postMessage(message); } catch (e) { return Promise.resolve('threw'); }
+    return waitEval(since, id);
+  };
+  const token = () => { try { const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); return x.status; } catch (e) { return 'error'; } };
+  return { unb64, describe, real, evals, frame, text, viaFetch, viaReply, viaPost, waitEval, token };
+})();
+"#;
+
+/// Run `body` (the statements of an async function, with `ADV` and `SB` in scope) in the
+/// current window or frame and return what it returns.
+fn js(driver: &Driver, body: &str) -> Value {
+    driver.run_async(&format!(
+        "const done = arguments[arguments.length - 1]; {KIT} \
+         (async () => {{ {body} }})().then(done, (e) => done('js error: ' + e + ' ' + (e && e.stack)));"
+    ))
+}
+
+/// What `cmd:adv_whoami` logged: (tag, window, origin, top frame).
+fn seen(driver: &Driver) -> Vec<(String, String, String, bool)> {
+    let log = js(
+        driver,
+        "await SB.welcome(); return ADV.viaFetch(ADV.frame(Date.now() % 1e9 + 1, 'cmd:adv_seen', {}));",
+    );
+    let text = log.as_str().unwrap_or_default();
+    let json = text
+        .strip_prefix("ok ")
+        .unwrap_or_else(|| panic!("cmd:adv_seen failed: {log}"));
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("cmd:adv_seen: {e}: {json}"))
+}
+
+/// `cmd:hits` of the e2e app: calls that reached `greet` or `secret`.
+fn hits(driver: &Driver) -> u64 {
+    let answer = js(driver, "return SB.invoke('cmd:hits', {});");
+    answer
+        .as_u64()
+        .unwrap_or_else(|| panic!("cmd:hits: {answer}"))
+}
+
+/// Poll `check` until it holds, or fail naming `what` after [`WAIT`].
+fn until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn open_window(driver: &Driver, label: &str, url: &str) {
+    let opened = js(
+        driver,
+        &format!("await SB.invoke('cmd:open_window', {{ label: {label:?}, url: {url:?} }}); return 'ok';"),
+    );
+    assert_eq!(opened, json!("ok"), "opening {label}: {opened}");
+}
+
+/// Fields that claim to be window `main` of the app's origin, for any frame or payload.
+const CLAIMS: &str = "{ window: 'main', label: 'main', from: 'main', origin: 'app://localhost', \
+                      caller: { window: 'main', origin: 'app://localhost', top_frame: true } }";
+
+#[test]
+fn a_page_claiming_another_windows_label_acts_only_as_its_own() {
+    let _serial = serial();
+    let driver = Driver::start();
+    driver.switch_to_label("main");
+    open_window(&driver, "adv-low", "index.html?w=adv-low");
+    driver.switch_to_label("adv-low");
+
+    // 1. fields in frames and payloads, on every route
+    let fields = js(
+        &driver,
+        &format!(
+            "const claims = {CLAIMS}; const r = {{}}; \
+             const hello = await fetch(SB.BASE + '/ipc', {{ method: 'POST', body: SB.encode(Object.assign({{ v: 1, k: 'hello', versions: [1], client: 'test', name: 'adv' }}, claims)) }}); \
+             const w = SB.decode(new Uint8Array(await hello.arrayBuffer())); \
+             r.welcome = {{ window: w.window, greet: (w.grants || []).includes('cmd:greet') }}; \
+             const who = (id, tag) => ADV.frame(id, 'cmd:adv_whoami', Object.assign({{ tag }}, claims), claims); \
+             const greet = (id) => ADV.frame(id, 'cmd:greet', Object.assign({{ name: 'x' }}, claims), claims); \
+             r.fetchWho = await ADV.viaFetch(who(11, 'claim-fields-fetch')); \
+             r.fetchGreet = await ADV.viaFetch(greet(12)); \
+             r.postWho = await ADV.viaPost(ADV.text(who(13, 'claim-fields-post')), 13); \
+             r.postGreet = await ADV.viaPost(ADV.text(greet(14)), 14); \
+             r.replyWho = await ADV.viaReply(ADV.text(who(15, 'claim-fields-reply'))); \
+             r.replyGreet = await ADV.viaReply(ADV.text(greet(16))); \
+             return r;"
+        ),
+    );
+    eprintln!("claims in fields: {fields}");
+    let me = "ok [\"adv-low\",\"app://localhost\",true]";
+    assert_eq!(
+        fields["welcome"],
+        json!({ "window": "adv-low", "greet": false }),
+        "{fields}"
+    );
+    for route in ["fetch", "post", "reply"] {
+        assert_eq!(fields[format!("{route}Who")], json!(me), "{route}: {fields}");
+        assert_eq!(
+            fields[format!("{route}Greet")],
+            json!("error forbidden"),
+            "{route}: {fields}"
+        );
+    }
+
+    // 2. the label in the URL and in headers (fetch)
+    let urls = js(
+        &driver,
+        "const who = (id, tag) => ADV.frame(id, 'cmd:adv_whoami', { tag }); \
+         const urls = ['switchboard://main/ipc', 'switchboard://main.localhost/ipc', 'switchboard://main@localhost/ipc', \
+                       SB.BASE + '/main/ipc', SB.BASE + '//main/ipc', SB.BASE + '/ipc?window=main&label=main', \
+                       SB.BASE + '/ipc#main', SB.BASE + '/ipc;window=main', SB.BASE + '/ipc/../main/ipc']; \
+         const r = {}; let id = 20; \
+         for (const url of urls) { id++; r[url] = [await ADV.viaFetch(who(id, 'claim-url-' + id), url), await ADV.viaFetch(ADV.frame(100 + id, 'cmd:greet', { name: 'x' }), url)]; } \
+         const headers = { 'X-Switchboard-Window': 'main', 'X-Switchboard-Label': 'main', 'X-Window': 'main' }; \
+         r.headers = await ADV.viaFetch(who(40, 'claim-header-cors'), null, { headers }); \
+         r.noCors = await ADV.viaFetch(who(41, 'claim-header-no-cors'), null, { mode: 'no-cors', headers }); \
+         return r;",
+    );
+    eprintln!("claims in URLs and headers: {urls}");
+    // WebKit sends custom headers to the scheme (no preflight); a no-cors request goes
+    // without `Origin` and is refused; a URL with userinfo is not fetched at all
+    assert_eq!(urls["headers"], json!(me), "custom headers: {urls}");
+    assert!(
+        ["network", "opaque"].contains(&urls["noCors"].as_str().unwrap_or_default()),
+        "no-cors: {urls}"
+    );
+    for (url, answers) in urls.as_object().unwrap() {
+        if url == "headers" || url == "noCors" {
+            continue;
+        }
+        let who = answers[0].as_str().unwrap_or_default();
+        let greet = answers[1].as_str().unwrap_or_default();
+        assert!(
+            [me, "status 404", "network"].contains(&who),
+            "{url}: {who}"
+        );
+        assert!(
+            ["error forbidden", "status 404", "network"].contains(&greet),
+            "{url}: {greet}"
+        );
+    }
+
+    // 3. the label as the token, through the guard and around it
+    let tokens = js(
+        &driver,
+        "const who = (id, tag) => ADV.text(ADV.frame(id, 'cmd:adv_whoami', { tag })); const r = {}; \
+         r.postGuard = await ADV.viaPost('main:' + who(50, 'claim-token-post-guard'), 50); \
+         r.replyGuard = await ADV.viaReply('main:' + who(51, 'claim-token-reply-guard')); \
+         const raw = ADV.real(); \
+         raw.ipc.postMessage('main:' + who(52, 'claim-token-post-raw')); \
+         raw.ipc.postMessage('adv-low:' + who(53, 'claim-token-post-raw')); \
+         raw.ipc.postMessage(who(54, 'claim-token-post-raw')); \
+         try { raw.ipc.postMessage({ window: 'main', message: who(55, 'claim-token-post-raw') }); } catch (e) {} \
+         r.replyRaw = [await ADV.viaReply('main:' + who(56, 'claim-token-reply-raw'), raw.switchboard), \
+                       await ADV.viaReply(who(57, 'claim-token-reply-raw'), raw.switchboard), \
+                       await ADV.viaReply({ window: 'main', message: who(58, 'claim-token-reply-raw') }, raw.switchboard)]; \
+         r.sync = await ADV.viaPost(who(59, 'claim-sync'), 59); \
+         return r;",
+    );
+    eprintln!("claims as the token: {tokens}");
+    assert_eq!(tokens["postGuard"], json!("error malformed"), "{tokens}");
+    assert_eq!(tokens["replyGuard"], json!("error malformed"), "{tokens}");
+    assert_eq!(
+        tokens["replyRaw"],
+        json!(["rejected", "rejected", "rejected"]),
+        "{tokens}"
+    );
+    // the raw posts were handled before this one (one channel, in order)
+    assert_eq!(tokens["sync"], json!(me), "{tokens}");
+
+    // 4. look-alike hosts of the app's scheme as the window's page
+    let hosts = [
+        "app.evil.com",
+        "localhost.evil.com",
+        "app.localhost.evil.com",
+        "app@evil.com",
+        "localhost:8080",
+    ];
+    for host in hosts {
+        let url = format!("app://{host}/index.html?w=adv-low");
+        driver.call("POST", "/url", Some(&json!({ "url": url })));
+        let attack = js(
+            &driver,
+            "const who = (id) => ADV.frame(id, 'cmd:adv_whoami', { tag: 'look-alike ' + location.origin }); const r = { origin: location.origin }; \
+             r.hello = await ADV.viaFetch({ v: 1, k: 'hello', versions: [1], client: 'test', name: 'adv' }); \
+             r.fetch = await ADV.viaFetch(who(61)); \
+             r.poll = await ADV.viaFetch(new Uint8Array(0), SB.BASE + '/poll'); \
+             r.token = ADV.token(); \
+             r.postGuard = await ADV.viaPost(ADV.text(who(62)), 62); \
+             r.replyGuard = await ADV.viaReply(ADV.text(who(63))); \
+             ADV.real().ipc.postMessage(ADV.text(who(64))); \
+             r.replyRaw = await ADV.viaReply(ADV.text(who(65)), ADV.real().switchboard); \
+             return r;",
+        );
+        eprintln!("app://{host}: {attack}");
+        let origin = attack["origin"].as_str().unwrap_or_default();
+        assert_ne!(origin, "app://localhost", "{host}: {attack}");
+        assert_eq!(
+            attack["hello"],
+            json!("error forbidden"),
+            "{host}: {attack}"
+        );
+        assert_eq!(
+            attack["fetch"],
+            json!("error forbidden"),
+            "{host}: {attack}"
+        );
+        assert_eq!(attack["poll"], json!("status 403"), "{host}: {attack}");
+        assert_eq!(attack["token"], json!(403), "{host}: {attack}");
+        assert_eq!(attack["postGuard"], json!("threw"), "{host}: {attack}");
+        assert_eq!(attack["replyGuard"], json!("rejected"), "{host}: {attack}");
+        assert_eq!(attack["replyRaw"], json!("rejected"), "{host}: {attack}");
+    }
+
+    // who acted: only adv-low, from the app's origin, for exactly the calls it may make
+    driver.switch_to_label("main");
+    let log = seen(&driver);
+    eprintln!("log: {log:?}");
+    for (tag, window, origin, top) in &log {
+        assert_eq!(
+            (window.as_str(), origin.as_str(), *top),
+            ("adv-low", "app://localhost", true),
+            "{tag}"
+        );
+        assert!(
+            !tag.starts_with("claim-token") && !tag.starts_with("look-alike"),
+            "a refused message reached a command: {tag}"
+        );
+    }
+    for tag in [
+        "claim-fields-fetch",
+        "claim-fields-post",
+        "claim-fields-reply",
+        "claim-sync",
+    ] {
+        assert!(log.iter().any(|(t, ..)| t == tag), "{tag} never ran: {log:?}");
+    }
+    assert_eq!(hits(&driver), 0, "cmd:greet ran for a window without it");
+}
+
+/// Start 20 requests per route to the gate in the current window, with the ids every
+/// window uses: fetch 500–519, postMessage 600–619, reply 700–719.
+const RACE: &str = "await SB.welcome(); window.race = { fetch: {}, post: {}, reply: {} }; \
+    const gate = (id, route) => ADV.frame(id, 'cmd:adv_gate', { tag: route + '-' + id }); \
+    for (let i = 0; i < 20; i++) { \
+      const f = 500 + i, p = 600 + i, r = 700 + i; \
+      ADV.viaFetch(gate(f, 'fetch')).then((v) => { window.race.fetch[f] = v; }); \
+      ADV.viaPost(ADV.text(gate(p, 'post')), p).then((v) => { window.race.post[p] = v; }); \
+      ADV.viaReply(ADV.text(gate(r, 'reply'))).then((v) => { window.race.reply[r] = v; }); \
+    } \
+    return 'started';";
+
+fn gate(driver: &Driver, args: &str, to: &str) -> Value {
+    js(
+        driver,
+        &format!(
+            "await SB.welcome(); return ADV.viaFetch(ADV.frame(Date.now() % 1e9 + 1, {to:?}, {args}));"
+        ),
+    )
+}
+
+#[test]
+fn two_windows_racing_the_same_request_ids_get_only_their_own_answers() {
+    let _serial = serial();
+    let driver = Driver::start_with(&[("RUST_LOG", "error")]);
+    for label in ["main", "second"] {
+        driver.switch_to_label(label);
+        assert_eq!(js(&driver, RACE), json!("started"), "{label}");
+    }
+    // all 120 requests are held at once: both windows' ids are pending together
+    until("120 requests held at the gate", || {
+        gate(&driver, "{}", "cmd:adv_gate_waiting") == json!("ok 120")
+    });
+    assert_eq!(
+        gate(&driver, "{ open: true }", "cmd:adv_gate_open"),
+        json!("ok null")
+    );
+    for label in ["main", "second"] {
+        driver.switch_to_label(label);
+        driver.wait_for(
+            &format!("every answer in {label}"),
+            "return window.race && Object.keys(race.fetch).length + Object.keys(race.post).length + Object.keys(race.reply).length === 60;",
+            WAIT,
+        );
+        let race = driver.run(
+            "const ids = {}; for (const f of ADV.evals) if (f.id !== undefined) ids[f.id] = (ids[f.id] || 0) + 1; \
+             return { race: window.race, delivered: ids };",
+        );
+        for (route, base) in [("fetch", 500), ("post", 600), ("reply", 700)] {
+            for id in base..base + 20 {
+                assert_eq!(
+                    race["race"][route][id.to_string()],
+                    json!(format!("ok \"{label}:{route}-{id}\"")),
+                    "{label} {route} {id}: {race}"
+                );
+            }
+        }
+        // by evaluate_script, each of this window's ids exactly once (and no other id)
+        let delivered = race["delivered"].as_object().unwrap();
+        let post: Vec<String> = (600..620).map(|id| id.to_string()).collect();
+        for (id, count) in delivered {
+            assert!(
+                post.contains(id),
+                "{label}: a frame for id {id} by script: {race}"
+            );
+            assert_eq!(count, &json!(1), "{label}: id {id} delivered {count} times");
+        }
+        assert_eq!(delivered.len(), 20, "{label}: {race}");
+    }
+}
+
+#[test]
+fn a_frame_over_64_mib_is_refused_typed_on_every_route_and_the_app_keeps_serving() {
+    let _serial = serial();
+    let driver = Driver::start_with(&[("RUST_LOG", "error")]);
+    driver.switch_to_label("main");
+    let started = Instant::now();
+    let sizes = js(
+        &driver,
+        "await SB.welcome(); const max = 64 * 1024 * 1024; \
+         const big = (id, total) => { \
+           const probe = SB.encode(ADV.frame(id, 'cmd:adv_len', { data: new Uint8Array(70000) })); \
+           const head = probe.slice(0, probe.length - 70000); const n = total - head.length; \
+           if (head[head.length - 5] !== 0xc6 || head[head.length - 16] !== 0xc6) throw new Error('unexpected frame layout'); \
+           const view = new DataView(head.buffer); view.setUint32(head.length - 4, n); view.setUint32(head.length - 15, n + 11); \
+           return { head, n, total }; }; \
+         const bytesOf = (b) => { const a = new Uint8Array(b.total); a.set(b.head); return a; }; \
+         const textOf = (b) => { \
+           const pad = (3 - b.head.length % 3) % 3; const h = new Uint8Array(b.head.length + pad); h.set(b.head); \
+           const rest = b.n - pad, r = rest % 3; \
+           return SB.b64(h) + 'AAAA'.repeat((rest - r) / 3) + (r === 1 ? 'AA==' : r === 2 ? 'AAA=' : ''); }; \
+         const small = (id) => ADV.frame(id, 'cmd:adv_len', { data: new Uint8Array(3) }); \
+         const r = { n: big(1, max).n }; let t0 = Date.now(); \
+         r.fetchMax = await ADV.viaFetch(bytesOf(big(11, max))); \
+         r.fetchOver = await ADV.viaFetch(bytesOf(big(12, max + 1))); \
+         r.fetchNext = await ADV.viaFetch(small(13)); \
+         r.fetchMs = Date.now() - t0; \
+         for (const [route, base] of [['post', 20], ['reply', 30]]) { \
+           const send = async (text, id) => { \
+             const t = Date.now(); const a = await (route === 'post' ? ADV.viaPost(text, id) : ADV.viaReply(text)); \
+             r[route + 'Ms'].push(Date.now() - t); return a; }; \
+           r[route + 'Ms'] = []; r[route + 'Length'] = textOf(big(base + 3, max + 3)).length; \
+           r[route + 'Over1'] = await send(textOf(big(base + 2, max + 1)), base + 2); \
+           r[route + 'Over3'] = await send(textOf(big(base + 3, max + 3)), base + 3); \
+           r[route + 'Next'] = await send(ADV.text(small(base + 4)), base + 4); \
+         } \
+         return r;",
+    );
+    eprintln!(
+        "64 MiB on every route ({:?} in all): {sizes}",
+        started.elapsed()
+    );
+    let fits = json!(format!("ok {}", sizes["n"]));
+    assert_eq!(sizes["fetchMax"], fits, "{sizes}");
+    assert_eq!(sizes["fetchOver"], json!("error too_large"), "{sizes}");
+    assert_eq!(sizes["fetchNext"], json!("ok 3"), "{sizes}");
+    for route in ["post", "reply"] {
+        for over in ["Over1", "Over3"] {
+            assert_eq!(
+                sizes[format!("{route}{over}")],
+                json!("error too_large"),
+                "{route}: {sizes}"
+            );
+        }
+        assert_eq!(sizes[format!("{route}Next")], json!("ok 3"), "{route}: {sizes}");
+    }
+    // and the other window is served too
+    driver.switch_to_label("second");
+    assert_eq!(
+        gate(&driver, "{ data: new Uint8Array(5) }", "cmd:adv_len"),
+        json!("ok 5")
+    );
+    assert!(driver.app_alive());
+}
+
+#[test]
+fn requests_of_a_closing_window_never_reach_a_command_after_it_closed() {
+    let _serial = serial();
+    let driver = Driver::start_with(&[("RUST_LOG", "error")]);
+    driver.switch_to_label("main");
+    open_window(&driver, "adv-closing", "index.html?w=adv-closing");
+    driver.switch_to_label("adv-closing");
+    // no script can outlive its window: a page cannot open a child window
+    let child = js(&driver, "return String(window.open('index.html?w=adv-child'));");
+    assert_eq!(child, json!("null"), "window.open opened something");
+    assert_eq!(driver.windows().len(), 3, "a child window exists");
+    // flood every route with calls that log themselves (`adv_mark` runs on the UI thread)
+    let flooding = js(
+        &driver,
+        "await SB.welcome(); window.flood = 0; \
+         const mark = (id, tag) => ADV.frame(id, 'cmd:adv_mark', { tag }); \
+         const go = () => { \
+           for (let i = 0; i < 8; i++) { const n = window.flood++; \
+             ADV.viaFetch(mark(100000 + n, 'late-fetch')); \
+             try { window.webkit.messageHandlers.ipc.postMessage(ADV.text(mark(200000 + n, 'late-post'))); } catch (e) {} \
+             try { window.webkit.messageHandlers.switchboard.postMessage(ADV.text(mark(300000 + n, 'late-reply'))).catch(() => {}); } catch (e) {} \
+           } \
+           setTimeout(go, 0); }; \
+         go(); return 'flooding';",
+    );
+    assert_eq!(flooding, json!("flooding"));
+    driver.switch_to_label("main");
+    let late = |log: &[(String, String, String, bool)]| {
+        log.iter()
+            .filter(|(tag, ..)| tag.starts_with("late-"))
+            .count()
+    };
+    until("the flood to reach commands on every route", || {
+        let log = seen(&driver);
+        ["late-fetch", "late-post", "late-reply"]
+            .iter()
+            .all(|route| log.iter().any(|(tag, ..)| tag == route))
+    });
+    // close it mid-flood
+    assert_eq!(
+        gate(&driver, "{ label: 'adv-closing' }", "cmd:adv_close"),
+        json!("ok null")
+    );
+    until("adv-closing to close", || driver.windows().len() == 2);
+    let before = seen(&driver);
+    // every route of the window left makes a round trip through the UI thread
+    let after_close = js(
+        &driver,
+        "const who = (id, tag) => ADV.frame(id, 'cmd:adv_mark', { tag }); \
+         return [await ADV.viaFetch(who(41, 'after-fetch')), await ADV.viaPost(ADV.text(who(42, 'after-post')), 42), \
+                 await ADV.viaReply(ADV.text(who(43, 'after-reply')))];",
+    );
+    let me = "ok [\"main\",\"app://localhost\",true]";
+    assert_eq!(after_close, json!([me, me, me]), "{after_close}");
+    let after = seen(&driver);
+    eprintln!(
+        "calls of the closing window that ran: {} (of {} sent at least)",
+        late(&after),
+        late(&after) / 3
+    );
+    assert_eq!(
+        late(&before),
+        late(&after),
+        "a call of the closed window reached a command after it closed"
+    );
+    for (tag, window, origin, top) in &after {
+        if tag.starts_with("late-") {
+            assert_eq!(
+                (window.as_str(), origin.as_str(), *top),
+                ("adv-closing", "app://localhost", true),
+                "{tag}"
+            );
+        }
+    }
+    assert!(driver.app_alive());
+}
