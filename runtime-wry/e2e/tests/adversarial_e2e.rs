@@ -40,7 +40,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{serial, Driver};
+use support::{serial, Driver, Pages};
 
 /// The longest any single condition is waited for (a loaded 2-core CI machine).
 const WAIT: Duration = Duration::from_secs(60);
@@ -535,3 +535,279 @@ fn requests_of_a_closing_window_never_reach_a_command_after_it_closed() {
     }
     assert!(driver.app_alive());
 }
+
+/// The app's page in dev-server mode: the label from `?w=`, and every result an attack frame
+/// posts up collected in `window.results` by case.
+const PARENT_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><script>{client}</script></head>
+<body><h1 id="label">?</h1><script>
+document.getElementById('label').textContent = new URLSearchParams(location.search).get('w') || 'main';
+window.results = {};
+window.addEventListener('message', (e) => { if (e.data && e.data.adv) window.results[e.data.adv.case] = e.data.adv; });
+</script></body></html>"#;
+
+/// A hostile document, as an iframe (named `<case>[|blob]`) or a top page (`?case=` or
+/// `#case=`): it tries every route (fetch `hello`, `request`, `/poll`, `/token`; the real
+/// message handlers reached through WebKit's prototype getter and the ones it sees, with and
+/// without a label as the token; its parent's handlers when it can reach them), writes what
+/// happened in `#result` and posts it to its parent. With `|blob` it frames a `blob:` copy of
+/// itself, whose results it forwards. Every call is `cmd:adv_whoami` tagged `<case>/<route>`.
+const ATTACK_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><script>{client}</script></head>
+<body><h1 id="label">attack</h1><pre id="result"></pre><script>
+(async () => {
+  const q = (k) => new URLSearchParams(location.search).get(k) || new URLSearchParams(location.hash.slice(1)).get(k);
+  const [name, nest] = (window.name || q('case') || 'top').split('|');
+  window.addEventListener('message', (e) => { if (e.data && e.data.adv && parent !== window) parent.postMessage(e.data, '*'); });
+  const r = { case: name, origin: String(self.origin) };
+  const unb64 = (t) => { const s = atob(t); const b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); return b; };
+  const describe = (f) => f.k === 'welcome' ? 'welcome ' + f.window
+    : f.k === 'response' ? (f.err ? 'error ' + f.err.code : 'ok ' + JSON.stringify(f.ok && f.ok.length ? SB.decode(f.ok) : null))
+    : f.k === 'error' ? 'error ' + f.code : 'frame ' + f.k;
+  // same-origin frames share the top frame's session: ids of their own
+  const base = 10 * (1 + Math.floor(Math.random() * 1e12));
+  const call = (n, tag) => SB.encode({ v: 1, k: 'request', id: base + n % 10, to: 'cmd:adv_whoami', method: '', payload: SB.encode({ tag: name + '/' + tag }) });
+  const viaFetch = async (path, body) => {
+    try { const res = await fetch(SB.BASE + path, { method: 'POST', body }); if (res.status !== 200) return 'status ' + res.status; return describe(SB.decode(new Uint8Array(await res.arrayBuffer()))); }
+    catch (e) { return 'network'; }
+  };
+  const viaReply = async (h, text) => { try { const t = await h.postMessage(text); return t ? describe(SB.decode(unb64(t))) : 'empty'; } catch (e) { return 'rejected'; } };
+  r.fetchHello = await viaFetch('/ipc', SB.encode({ v: 1, k: 'hello', versions: [1], client: 'test', name: 'attack' }));
+  r.fetchCall = await viaFetch('/ipc', call(901, 'fetch'));
+  if (!r.fetchHello.startsWith('welcome')) r.poll = await viaFetch('/poll', new Uint8Array(0));
+  try { const x = new XMLHttpRequest(); x.open('POST', SB.BASE + '/token', false); x.send(); r.token = x.status; } catch (e) { r.token = 'error'; }
+  let real = null;
+  try { real = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window.webkit), 'messageHandlers').get.call(window.webkit); }
+  catch (e) { real = window.webkit && window.webkit.messageHandlers; }
+  const seen = window.webkit && window.webkit.messageHandlers;
+  try { real.ipc.postMessage(SB.b64(call(902, 'post'))); real.ipc.postMessage('main:' + SB.b64(call(903, 'post'))); r.post = 'sent'; } catch (e) { r.post = 'threw'; }
+  try { seen.ipc.postMessage(SB.b64(call(904, 'post'))); r.postSeen = 'sent'; } catch (e) { r.postSeen = 'threw'; }
+  r.reply = real && real.switchboard ? await viaReply(real.switchboard, SB.b64(call(905, 'reply'))) : 'no handler';
+  r.replySeen = await viaReply(seen.switchboard, SB.b64(call(906, 'reply')));
+  if (parent !== window) {
+    let p = null;
+    try { p = parent.webkit.messageHandlers; r.parent = 'reachable'; } catch (e) { r.parent = 'blocked'; }
+    if (p) {
+      r.parentReply = await viaReply(p.switchboard, SB.b64(call(907, 'parent-reply')));
+      try { p.ipc.postMessage(SB.b64(call(908, 'parent-post'))); r.parentPost = 'sent'; } catch (e) { r.parentPost = 'threw'; }
+    }
+  }
+  if (nest === 'blob') {
+    const f = document.createElement('iframe'); f.name = name + '-blob';
+    f.src = URL.createObjectURL(new Blob(['<!doctype html>' + document.documentElement.outerHTML], { type: 'text/html' }));
+    document.body.appendChild(f);
+  }
+  document.getElementById('result').textContent = JSON.stringify(r);
+  if (parent !== window) parent.postMessage({ adv: r }, '*');
+})();
+</script></body></html>"#;
+
+#[test]
+fn look_alike_origins_and_foreign_frames_reach_no_command() {
+    let _serial = serial();
+    let app = Pages::start(&[("/index.html", PARENT_PAGE), ("/attack.html", ATTACK_PAGE)]);
+    let other = Pages::start(&[("/attack.html", ATTACK_PAGE)]);
+    let (a, b) = (app.port, other.port);
+    let origin = app.origin();
+    let dev_url = format!("{origin}/");
+    let driver = Driver::start_with(&[
+        ("SWITCHBOARD_DEV_URL", dev_url.as_str()),
+        ("RUST_LOG", "error"),
+    ]);
+    driver.switch_to_label("main");
+    let listening = js(
+        &driver,
+        "await SB.listen('adv/stale', () => undefined); \
+         return ADV.viaFetch(ADV.frame(2, 'cmd:adv_subscribers', { topic: 'adv/stale' }));",
+    );
+    assert_eq!(listening, json!("ok 1"));
+
+    let frames = js(
+        &driver,
+        &format!(
+            "const src = await (await fetch('/attack.html')).text(); \
+             const add = (name, set) => {{ const f = document.createElement('iframe'); f.name = name; set(f); document.body.appendChild(f); }}; \
+             add('data|blob', (f) => {{ f.src = 'data:text/html;charset=utf-8,' + encodeURIComponent(src); }}); \
+             add('blob', (f) => {{ f.src = URL.createObjectURL(new Blob([src], {{ type: 'text/html' }})); }}); \
+             add('srcdoc', (f) => {{ f.srcdoc = src; }}); \
+             add('srcdoc-sandboxed', (f) => {{ f.sandbox = 'allow-scripts'; f.srcdoc = src; }}); \
+             add('srcdoc-sandboxed-same-origin', (f) => {{ f.sandbox = 'allow-scripts allow-same-origin'; f.srcdoc = src; }}); \
+             add('page-sandboxed', (f) => {{ f.sandbox = 'allow-scripts'; f.src = '/attack.html'; }}); \
+             add('localhost-alias|blob', (f) => {{ f.src = 'http://localhost:{a}/attack.html'; }}); \
+             add('userinfo', (f) => {{ f.src = 'http://127.0.0.1:{a}@127.0.0.1:{b}/attack.html'; }}); \
+             return document.querySelectorAll('iframe').length;"
+        ),
+    );
+    assert_eq!(frames, json!(8));
+    let expected = [
+        "data",
+        "data-blob",
+        "srcdoc-sandboxed",
+        "page-sandboxed",
+        "localhost-alias",
+        "localhost-alias-blob",
+        "userinfo",
+        "blob",
+        "srcdoc",
+        "srcdoc-sandboxed-same-origin",
+    ];
+    let results = driver.wait_for(
+        "every frame's results",
+        &format!(
+            "const r = window.results; return {expected:?}.every((c) => r[c]) ? r : null;"
+        ),
+        WAIT,
+    );
+    let me = format!("ok [\"main\",\"{origin}\",true]");
+    for case in &expected[..7] {
+        let r = &results[case];
+        eprintln!("{case}: {r}");
+        assert_ne!(r["origin"], json!(origin), "{case}: {r}");
+        for key in ["fetchHello", "fetchCall"] {
+            assert_eq!(r[key], json!("error forbidden"), "{case} {key}: {r}");
+        }
+        assert_eq!(r["poll"], json!("status 403"), "{case}: {r}");
+        assert_eq!(r["token"], json!(403), "{case}: {r}");
+        // an iframe's handlers are the real ones (the guard is the top frame's): its
+        // untokened messages go out, and are dropped or rejected
+        assert_eq!((&r["post"], &r["postSeen"]), (&json!("sent"), &json!("sent")), "{case}: {r}");
+        assert_eq!((&r["reply"], &r["replySeen"]), (&json!("rejected"), &json!("rejected")), "{case}: {r}");
+        if case.ends_with("-blob") {
+            // its parent is the frame that made it, no guard there either
+            assert_eq!(r["parentReply"], json!("rejected"), "{case}: {r}");
+        } else {
+            assert_eq!(r["parent"], json!("blocked"), "{case}: the top frame's handlers: {r}");
+        }
+    }
+    for case in &expected[7..] {
+        // same-origin frames are the top frame to the bridge (its module docs)
+        let r = &results[case];
+        eprintln!("{case}: {r}");
+        assert_eq!(r["origin"], json!(origin), "{case}: {r}");
+        assert_eq!(r["fetchHello"], json!("welcome main"), "{case}: {r}");
+        assert_eq!(r["fetchCall"], json!(me), "{case}: {r}");
+        assert_eq!(r["token"], json!(403), "{case}: a frame asked for a token: {r}");
+        assert_eq!((&r["reply"], &r["replySeen"]), (&json!("rejected"), &json!("rejected")), "{case}: {r}");
+        assert_eq!(r["parentReply"], json!(me), "{case}: {r}");
+    }
+    // every message of the frames was handled before this one (one channel, in order)
+    let sync = js(&driver, "return ADV.viaPost(ADV.text(ADV.frame(77, 'cmd:adv_whoami', { tag: 'sync' })), 77);");
+    assert_eq!(sync, json!(me));
+    let log = seen(&driver);
+    for (tag, window, from, top) in &log {
+        assert_eq!((window.as_str(), from.as_str(), *top), ("main", origin.as_str(), true), "{tag}");
+    }
+    let tags: Vec<&str> = log.iter().map(|(t, ..)| t.as_str()).collect();
+    let mut ran: Vec<&str> = tags.iter().copied().filter(|t| *t != "sync").collect();
+    ran.sort();
+    let mut want: Vec<String> = expected[7..]
+        .iter()
+        .flat_map(|c| ["fetch", "parent-post", "parent-reply"].map(|r| format!("{c}/{r}")))
+        .collect();
+    want.sort();
+    assert_eq!(ran, want, "the calls that reached a command");
+
+    // the window itself navigated, after load, to pages that are not the app's
+    let client = include_str!("../frontend/client.js");
+    let attack = ATTACK_PAGE.replace("{client}", client);
+    let file = std::env::temp_dir().join(format!("switchboard-adv-{}.html", std::process::id()));
+    std::fs::write(&file, &attack).unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
+    let main = driver.call("GET", "/window", None).as_str().unwrap_or_default().to_owned();
+    let second = {
+        driver.switch_to_label("second");
+        driver.call("GET", "/window", None).as_str().unwrap_or_default().to_owned()
+    };
+    let pages = [
+        ("top-alias", format!("http://localhost:{a}/attack.html?case=top-alias")),
+        ("top-data", format!("data:text/html;charset=utf-8,{}#case=top-data", urlencode(&attack))),
+        ("top-file", format!("file://{}#case=top-file", file.display())),
+    ];
+    for (n, (case, url)) in pages.iter().enumerate() {
+        driver.switch_to(&main);
+        driver.call("POST", "/url", Some(&json!({ "url": url })));
+        let result = driver.wait_for(
+            case,
+            "const r = document.getElementById('result'); return r && r.textContent;",
+            WAIT,
+        );
+        let r: Value = serde_json::from_str(result.as_str().unwrap_or_default()).unwrap();
+        eprintln!("{case}: {r}");
+        assert_eq!(r["case"], json!(case), "{r}");
+        assert_ne!(r["origin"], json!(origin), "{case}: {r}");
+        for key in ["fetchHello", "fetchCall"] {
+            assert_eq!(r[key], json!("error forbidden"), "{case} {key}: {r}");
+        }
+        assert_eq!(r["poll"], json!("status 403"), "{case}: {r}");
+        assert_eq!(r["token"], json!(403), "{case}: {r}");
+        // the guard gave the document no token: its handlers throw; the real ones (through
+        // WebKit's getter) send, and are dropped or rejected
+        assert_eq!((&r["post"], &r["postSeen"]), (&json!("sent"), &json!("threw")), "{case}: {r}");
+        assert_eq!((&r["reply"], &r["replySeen"]), (&json!("rejected"), &json!("rejected")), "{case}: {r}");
+        if n == 0 {
+            // the app page's session went with its document
+            driver.switch_to(&second);
+            until("the navigated page's subscription to go", || {
+                js(&driver, "await SB.welcome(); return ADV.viaFetch(ADV.frame(3, 'cmd:adv_subscribers', { topic: 'adv/stale' }));")
+                    == json!("ok 0")
+            });
+        }
+    }
+    let _ = std::fs::remove_file(&file);
+
+    // back on the app's page: a new document, with a token, on every route; and again after
+    // going back to it from a remote page (WebKit restores it from its page cache: the
+    // guard reloads it, its token and session died with the navigation)
+    let app_url = format!("{origin}/index.html");
+    driver.switch_to(&main);
+    driver.call("POST", "/url", Some(&json!({ "url": app_url })));
+    driver.switch_to_label("main");
+    let every_route = "await SB.welcome(); const who = (id, tag) => ADV.frame(id, 'cmd:adv_whoami', { tag }); \
+         return [await ADV.viaFetch(who(81, 'back-fetch')), await ADV.viaPost(ADV.text(who(82, 'back-post')), 82), \
+                 await ADV.viaReply(ADV.text(who(83, 'back-reply')))];";
+    let back = js(&driver, &format!("window.marker = 'kept'; {every_route}"));
+    assert_eq!(back, json!([me, me, me]), "{back}");
+    driver.call(
+        "POST",
+        "/url",
+        Some(&json!({ "url": format!("http://localhost:{a}/attack.html?case=top-before-back") })),
+    );
+    driver.wait_for(
+        "the remote page",
+        "const r = document.getElementById('result'); return r && r.textContent;",
+        WAIT,
+    );
+    driver.call("POST", "/back", Some(&json!({})));
+    let fresh = format!(
+        "return location.href === {app_url:?} && document.readyState === 'complete' && !!window.SB && window.marker === undefined;"
+    );
+    let deadline = Instant::now() + WAIT;
+    while driver.run(&fresh) != json!(true) {
+        if Instant::now() > deadline {
+            // what the restored page gets instead (each call given 10 s)
+            let stale = js(
+                &driver,
+                "const t = (p) => Promise.race([p, new Promise((r) => setTimeout(() => r('no answer in 10 s'), 10000))]); \
+                 const who = (id) => ADV.frame(id, 'cmd:adv_whoami', { tag: 'stale' }); \
+                 return { marker: window.marker, fetch: await t(ADV.viaFetch(who(91))), post: await t(ADV.viaPost(ADV.text(who(92)), 92)), \
+                          reply: await t(ADV.viaReply(ADV.text(who(93)))) };",
+            );
+            panic!("going back restored the app's page with its old document's token and session: {stale}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let back = js(&driver, every_route);
+    assert_eq!(back, json!([me, me, me]), "after going back: {back}");
+    let log = seen(&driver);
+    let top: Vec<&String> = log.iter().map(|(t, ..)| t).filter(|t| t.starts_with("top-")).collect();
+    assert!(top.is_empty(), "a navigated page reached a command: {top:?}");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
