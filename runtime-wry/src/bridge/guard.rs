@@ -23,6 +23,13 @@
 //!    instead of waiting for an answer that cannot come.
 //!    The `webkit` wrapper is then kept alive from the global object: WebKit recreates a
 //!    collected wrapper without the shadowing property.
+//! 4. It reloads the document when WebKit shows it again from its page cache (back or
+//!    forward: `pageshow` with `persisted`, read through the getter captured at start). The
+//!    bridge counts every committed navigation as a new document: the restored page's
+//!    token, sessions and subscriptions died when it was left, so without a reload its
+//!    `postMessage` calls would never be answered, its reply-route calls rejected and its
+//!    `fetch` calls refused as coming before `hello`. Reloaded, it runs this guard again and
+//!    gets a token of the new document.
 
 /// The guard script for a bridge reached at `base` (`switchboard://localhost`).
 ///
@@ -41,6 +48,8 @@ pub(crate) fn ipc_guard_script(base: &str) -> String {
          try {{ var x = new XMLHttpRequest(); x.open('POST', '{base}/token', false); x.send(); \
                if (x.status === 200 && x.responseText) token = x.responseText + ':'; }} \
          catch (e) {{ token = null; }} \
+         var persisted = Object.getOwnPropertyDescriptor(PageTransitionEvent.prototype, 'persisted').get; \
+         window.addEventListener('pageshow', function (e) {{ if (apply(persisted, e, [])) location.reload(); }}, true); \
          var refuse = function () {{ throw new Error('switchboard: this page has no bridge token (its origin is not trusted by the app)'); }}; \
          var ipc = freeze({{ postMessage: function (m) {{ \
            if (token === null) refuse(); \
@@ -67,6 +76,8 @@ mod tests {
         // the reply route's handler, captured at start and called with the token too
         assert!(script.contains("var rh = h.switchboard; var rpost = rh && rh.postMessage;"));
         assert!(script.contains("return apply(rpost, rh, [token + m])"));
+        // a page shown again from WebKit's page cache is reloaded: its token is dead
+        assert!(script.contains("if (apply(persisted, e, [])) location.reload();"));
         // the same text for every document and window: the token is never in the script
         assert_eq!(script, ipc_guard_script("switchboard://localhost"));
     }
