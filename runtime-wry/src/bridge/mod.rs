@@ -65,8 +65,10 @@
 //! to the async runtime and answered through wry's asynchronous responder (see `drive`).
 //!
 //! ## Bounds
-//! - Frames and batches: the protocol's `Limits` (64 MiB). A `postMessage` longer than the
-//!   base64 of the largest frame is refused before it is decoded. wry reads a scheme
+//! - Frames and batches: the protocol's `Limits` (64 MiB). A string-route message longer
+//!   than the base64 of the largest frame is refused in the page by the guard (`too_large`),
+//!   and by the bridge before it is decoded (WebKit copies it to the host first, and past
+//!   about a GiB delivers it empty: see `guard`). wry reads a scheme
 //!   request's whole body (on the UI thread, in 1 KiB chunks) before the bridge sees it, so
 //!   an oversized `fetch` body is read, then refused unread.
 //! - Sessions: at most `MAX_SESSIONS_PER_DOCUMENT` (16)
