@@ -61,10 +61,12 @@ fn log(tag: String, caller: &Caller, seen: &Seen) -> (String, String, bool) {
         caller.origin.clone(),
         caller.top_frame,
     );
-    seen.0
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push((tag, who.0.clone(), who.1.clone(), who.2));
+    seen.0.lock().unwrap_or_else(|e| e.into_inner()).push((
+        tag,
+        who.0.clone(),
+        who.1.clone(),
+        who.2,
+    ));
     who
 }
 

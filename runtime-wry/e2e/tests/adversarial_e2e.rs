@@ -4,36 +4,42 @@
 //! `/token`), **postMessage** (`window.webkit.messageHandlers.ipc`, answered by
 //! `evaluate_script`) and the **reply route** (`messageHandlers.switchboard`, WebKitGTK's
 //! script message with reply). `tests/e2e.rs` already covers a remote page and a
-//! cross-origin iframe of another port, the postMessage token attack from a remote page, a
+//! cross-origin iframe on another port, the token attack of a remote page (hooks on the
+//! handlers' prototype and `Reflect.apply` after the guard, replay from an iframe) and a
 //! remote origin's grants; this file extends that. `cmd:adv_whoami` logs the caller the
-//! runtime stamped on every call that reaches it, so "who acted" is read from Rust, not from
-//! the page.
+//! runtime stamped on every call that reaches it, so who acted is read from Rust, not from
+//! the page; a dropped `postMessage` is known to be handled once a later message of the same
+//! webview is answered (one channel, in order).
 //!
 //! | test | case | routes | expected |
 //! |---|---|---|---|
-//! | [`a_page_claiming_another_windows_label_acts_only_as_its_own`] | window `adv-low` (granted only `cmd:adv_*`) claims `main` in `hello` and `request` fields and in the payload (`window`, `label`, `caller`, `origin`, `from`) | all three | stamped `adv-low`, `app://localhost`, top frame; `welcome.window` is `adv-low` without `main`'s grants; `cmd:greet` (`main`'s) answered `forbidden` |
-//! | | the label in the URL: host (`switchboard://main/ipc`, `main.localhost`), userinfo, path (`/main/ipc`, `//main/ipc`), query, fragment | fetch | stamped `adv-low`, or `404`; never `main` |
-//! | | the label in headers (`X-Switchboard-Window`), with and without CORS | fetch | refused by CORS before sending, or stamped `adv-low` |
-//! | | the label as the token (`main:<frame>`), through the guard and through the real handler, and a non-string message | postMessage, reply | through the guard: `malformed` (the token is the guard's); raw: dropped (postMessage) or rejected (reply); nothing runs |
-//! | | look-alike hosts of the app's own scheme as the window's page: `app://app.evil.com`, `app://localhost.evil.com`, `app://app.localhost.evil.com`, `app://app@evil.com`, `app://localhost:8080` (the asset handler serves any host) | all three | `forbidden` (fetch), no token (`403`), the guard throws, the raw reply handler rejects; nothing runs |
-//! | [`two_windows_racing_the_same_request_ids_get_only_their_own_answers`] | `main` and `second` each hold 20 requests per route with the **same ids** at the gate at once (120 held), then the gate opens | all three | each request answered once, with its own window's answer |
-//! | [`look_alike_origins_and_foreign_frames_reach_no_command`] (dev-server mode: the app's origin is `http://127.0.0.1:<A>`; no CSP, so every frame kind loads) | iframes: `data:`, `blob:` made in a `data:` frame, sandboxed `srcdoc` (`allow-scripts`), a sandboxed page of the app's own origin, `http://localhost:<A>` (same server and port, another host name) and a `blob:` it makes, userinfo `http://127.0.0.1:<A>@127.0.0.1:<B>` | all three | `forbidden` (fetch, `hello` and `request`), `403` (poll, token), raw messages dropped (postMessage) or rejected (reply); the top frame's guarded handlers are out of reach; nothing runs |
-//! | | same-origin frames, as the bridge docs say: `srcdoc`, `sandbox="allow-scripts allow-same-origin"`, a `blob:` made by the app's page | all three | stamped as the top frame (`main`, the app's origin, `top_frame`), never with a `blob:`/`about:` origin; no token of their own (`403`); their raw messages dropped/rejected; the parent's guarded handlers work for them (they *are* the top frame to the bridge) |
-//! | | the window navigated after load to `http://localhost:<A>`, to `data:` and to `file:` | all three | the same refusals; the app page's subscription is gone (0 subscribers) once the navigation commits; back on the app's page, a new document works |
-//! | | `window.open` from a page | — | `null`: no child window (wry opens none without a handler), so no script can outlive its window |
-//! | [`a_frame_over_64_mib_is_refused_typed_on_every_route_and_the_app_keeps_serving`] | a frame of exactly 64 MiB, then 64 MiB + 1 byte; on the string routes also the base64 of 64 MiB + 3 bytes (over the bridge's length check) | all three | 64 MiB reaches the command; over it: `too_large` (fetch: a `response` with the id; strings: the id when the bridge reads it from the prefix, else an `error` frame); then the app answers the next call on every route |
-//! | [`requests_of_a_closing_window_never_reach_a_command_after_it_closed`] | window `adv-closing` floods all three routes and closes itself mid-flood | all three | no call of it reaches a command once the window is gone (the log stops growing), none is stamped with another window, and the other window keeps being served on every route |
+//! | [`a_page_claiming_another_windows_label_acts_only_as_its_own`] | window `adv-low` (granted only `cmd:adv_*`) claims `main` in `hello` and `request` fields and in the payload (`window`, `label`, `caller`, `origin`, `from`) | all three | stamped `adv-low`, `app://localhost`, top frame; `welcome.window` is `adv-low`, without `main`'s grants; `cmd:greet` (`main`'s) `forbidden` |
+//! | | the label in the URL: host (`switchboard://main/ipc`, `main.localhost`), userinfo, path (`/main/ipc`, `//main/ipc`, `/ipc/../main/ipc`), query, fragment, `;params` | fetch | stamped `adv-low`, or `404`, or not fetched (userinfo); never `main` |
+//! | | the label in headers (`X-Switchboard-Window`, ...), with and without CORS | fetch | stamped `adv-low` (WebKit sends them, the bridge reads none); `no-cors` goes without `Origin`: refused |
+//! | | the label as the token (`main:<frame>`) through the guard, and around it (the real handlers through WebKit's prototype getter: `main:`, `adv-low:`, no token, an object) | postMessage, reply | through the guard: `malformed` (the token is the guard's, the label is then body); around it: dropped (postMessage) or rejected (reply); nothing runs |
+//! | | the window's page on look-alike hosts of the app's scheme (the asset handler serves any host): `app://app.evil.com`, `app://localhost.evil.com`, `app://app.localhost.evil.com`, `app://app@evil.com`, `app://localhost:8080` | all three | `forbidden` (`hello`, `request`), `403` (`/poll`, `/token`), the guard's handlers throw (no token), the real reply handler rejects; nothing runs |
+//! | [`two_windows_racing_the_same_request_ids_get_only_their_own_answers`] | `main` and `second` each hold 20 requests per route with the **same ids** at a gate at once (120 held), then it opens | all three | every request answered once, with its own window's answer; by `evaluate_script` only the window's own ids, once each |
+//! | [`look_alike_origins_and_foreign_frames_reach_no_command`] (dev-server mode: the app's origin is `http://127.0.0.1:<A>`, no CSP, so every frame kind loads) | iframes of the app's page: `data:`, a `blob:` made in it, sandboxed `srcdoc` (`allow-scripts`), a sandboxed page of the app's own origin, `http://localhost:<A>` (same server and port, another host name) and a `blob:` made in it, `http://127.0.0.1:<A>@127.0.0.1:<B>` (userinfo) | all three | `forbidden` (`hello`, `request`, and a request with forged `Origin`/`Referer` headers), `403` (`/poll`, `/token`); their real handlers (an iframe has no guard) post untokened messages: dropped (postMessage), rejected (reply); the top frame's handlers out of reach (cross-origin); nothing runs |
+//! | | same-origin frames, as the bridge docs say: `srcdoc`, `sandbox="allow-scripts allow-same-origin"`, a `blob:` made by the app's page | all three | the top frame to the bridge: stamped `main`, the app's origin, `top_frame` (never a `blob:`/`about:` origin); no token of their own (`403`); their untokened messages dropped/rejected; the parent's guarded handlers work for them; they share the top frame's session (and its request ids) |
+//! | | the window navigated after load to `http://localhost:<A>`, to `data:` and to `file:` | all three | the same refusals, the guard's handlers throw (no token); the app page's subscription is gone (0 subscribers) once the navigation commits |
+//! | | back on the app's page: by URL, and by going back from a remote page after the page tampered with what the guard reads (`PageTransitionEvent.prototype.persisted`, a capturing `pageshow` listener that stops propagation, `Reflect.apply`) | all three | a new document with a token of its own: every route answers. WebKit restores the page from its page cache; before the fix it kept its dead token and session (fetch `protocol_violation`, postMessage never answered, reply rejected) |
+//! | [`a_frame_over_64_mib_is_refused_typed_on_every_route_and_the_app_keeps_serving`] | a `fetch` frame of exactly 64 MiB, then 64 MiB + 1 byte | fetch | 64 MiB reaches the command; 64 MiB + 1: a `response` `too_large` with the id |
+//! | | string messages: the base64 of 64 MiB + 1 byte (as long as a 64 MiB frame's), of 64 MiB + 3 bytes, and a GiB | postMessage, reply | the first reaches the host, which refuses it `too_large` (an `error` frame: the decoder's size check); the longer ones: the guard throws an error with `code` `too_large` at once. Before the fix a GiB postMessage was never answered (it reached the host empty), the reply route rejected it as "not a string". Then every route serves the next call, and the other window too |
+//! | [`requests_of_a_closing_window_never_reach_a_command_after_it_closed`] | `window.open` in a page | — | `null`: wry opens no window without a handler, so no script outlives its window (nor runs in a new top document before its guard) |
+//! | | window `adv-closing` floods all three routes with calls that log on the UI thread (`#[command(inline)]`) and is closed mid-flood | all three | none of its calls runs after it closed (the log does not grow while the other window makes a round trip on each route through the UI thread); none is stamped with another window; the app keeps serving |
 //!
 //! **Bounds.** wry reads a `fetch` body whole, on the UI thread, in 1 KiB chunks, before the
-//! bridge sees it: a body of 64 MiB + 1 byte is buffered (64 MiB) by the host, then refused
-//! unread. A string route's message is refused from its length only when its base64 is longer
-//! than that of a 64 MiB frame (89,478,488 characters); 64 MiB + 1 or 2 bytes encode to that
-//! same length and are refused by the decoder's size check instead (`error` frame). Either way
-//! the string was already copied by WebKit into the host's memory: WebKit, not the bridge,
-//! bounds how long a message may be.
+//! bridge sees it: a body of 64 MiB + 1 byte is buffered whole by the host (64 MiB), then
+//! refused unread. On the string routes the guard refuses in the page a message longer than
+//! the base64 of a 64 MiB frame (89,478,488 characters); 64 MiB + 1 or 2 bytes encode to that
+//! length, reach the host (WebKit copies them, ~90 MB) and are refused by the decoder's size
+//! check. A message sent around the guard carries no token and is dropped (postMessage) or
+//! rejected (reply) after WebKit copied it: WebKit bounds its length (measured here: 512 MiB
+//! arrives; a GiB arrives empty). Figures on a loaded 2-core machine: 64 MiB by `fetch`
+//! ~1.5–2 s a frame; an 89 MB string ~3–4 s on either string route.
 //!
-//! Each test starts its own app (the harness serializes them); all pages are driven through
-//! WebDriver and every wait polls a condition with a deadline.
+//! Each test starts its own app (the harness serializes them); every wait polls a condition
+//! with a deadline.
 
 mod support;
 
@@ -183,7 +189,11 @@ fn a_page_claiming_another_windows_label_acts_only_as_its_own() {
         "{fields}"
     );
     for route in ["fetch", "post", "reply"] {
-        assert_eq!(fields[format!("{route}Who")], json!(me), "{route}: {fields}");
+        assert_eq!(
+            fields[format!("{route}Who")],
+            json!(me),
+            "{route}: {fields}"
+        );
         assert_eq!(
             fields[format!("{route}Greet")],
             json!("error forbidden"),
@@ -219,10 +229,7 @@ fn a_page_claiming_another_windows_label_acts_only_as_its_own() {
         }
         let who = answers[0].as_str().unwrap_or_default();
         let greet = answers[1].as_str().unwrap_or_default();
-        assert!(
-            [me, "status 404", "network"].contains(&who),
-            "{url}: {who}"
-        );
+        assert!([me, "status 404", "network"].contains(&who), "{url}: {who}");
         assert!(
             ["error forbidden", "status 404", "network"].contains(&greet),
             "{url}: {greet}"
@@ -297,8 +304,16 @@ fn a_page_claiming_another_windows_label_acts_only_as_its_own() {
         assert_eq!(attack["poll"], json!("status 403"), "{host}: {attack}");
         assert_eq!(attack["token"], json!(403), "{host}: {attack}");
         // the guard gave the page no token: its handlers throw
-        assert_eq!(attack["postGuard"], json!("threw error"), "{host}: {attack}");
-        assert_eq!(attack["replyGuard"], json!("threw error"), "{host}: {attack}");
+        assert_eq!(
+            attack["postGuard"],
+            json!("threw error"),
+            "{host}: {attack}"
+        );
+        assert_eq!(
+            attack["replyGuard"],
+            json!("threw error"),
+            "{host}: {attack}"
+        );
         assert_eq!(attack["replyRaw"], json!("rejected"), "{host}: {attack}");
     }
 
@@ -323,7 +338,10 @@ fn a_page_claiming_another_windows_label_acts_only_as_its_own() {
         "claim-fields-reply",
         "claim-sync",
     ] {
-        assert!(log.iter().any(|(t, ..)| t == tag), "{tag} never ran: {log:?}");
+        assert!(
+            log.iter().any(|(t, ..)| t == tag),
+            "{tag} never ran: {log:?}"
+        );
     }
     assert_eq!(hits(&driver), 0, "cmd:greet ran for a window without it");
 }
@@ -461,7 +479,11 @@ fn a_frame_over_64_mib_is_refused_typed_on_every_route_and_the_app_keeps_serving
                 "{route} {over}: {sizes}"
             );
         }
-        assert_eq!(sizes[format!("{route}Next")], json!("ok 3"), "{route}: {sizes}");
+        assert_eq!(
+            sizes[format!("{route}Next")],
+            json!("ok 3"),
+            "{route}: {sizes}"
+        );
     }
     // and the other window is served too
     driver.switch_to_label("second");
@@ -480,7 +502,10 @@ fn requests_of_a_closing_window_never_reach_a_command_after_it_closed() {
     open_window(&driver, "adv-closing", "index.html?w=adv-closing");
     driver.switch_to_label("adv-closing");
     // no script can outlive its window: a page cannot open a child window
-    let child = js(&driver, "return String(window.open('index.html?w=adv-child'));");
+    let child = js(
+        &driver,
+        "return String(window.open('index.html?w=adv-child'));",
+    );
     assert_eq!(child, json!("null"), "window.open opened something");
     assert_eq!(driver.windows().len(), 3, "a child window exists");
     // flood every route with calls that log themselves (`adv_mark` runs on the UI thread)
@@ -669,9 +694,7 @@ fn look_alike_origins_and_foreign_frames_reach_no_command() {
     ];
     let results = driver.wait_for(
         "every frame's results",
-        &format!(
-            "const r = window.results; return {expected:?}.every((c) => r[c]) ? r : null;"
-        ),
+        &format!("const r = window.results; return {expected:?}.every((c) => r[c]) ? r : null;"),
         WAIT,
     );
     let me = format!("ok [\"main\",\"{origin}\",true]");
@@ -686,13 +709,25 @@ fn look_alike_origins_and_foreign_frames_reach_no_command() {
         assert_eq!(r["token"], json!(403), "{case}: {r}");
         // an iframe's handlers are the real ones (the guard is the top frame's): its
         // untokened messages go out, and are dropped or rejected
-        assert_eq!((&r["post"], &r["postSeen"]), (&json!("sent"), &json!("sent")), "{case}: {r}");
-        assert_eq!((&r["reply"], &r["replySeen"]), (&json!("rejected"), &json!("rejected")), "{case}: {r}");
+        assert_eq!(
+            (&r["post"], &r["postSeen"]),
+            (&json!("sent"), &json!("sent")),
+            "{case}: {r}"
+        );
+        assert_eq!(
+            (&r["reply"], &r["replySeen"]),
+            (&json!("rejected"), &json!("rejected")),
+            "{case}: {r}"
+        );
         if case.ends_with("-blob") {
             // its parent is the frame that made it, no guard there either
             assert_eq!(r["parentReply"], json!("rejected"), "{case}: {r}");
         } else {
-            assert_eq!(r["parent"], json!("blocked"), "{case}: the top frame's handlers: {r}");
+            assert_eq!(
+                r["parent"],
+                json!("blocked"),
+                "{case}: the top frame's handlers: {r}"
+            );
         }
     }
     for case in &expected[7..] {
@@ -702,23 +737,40 @@ fn look_alike_origins_and_foreign_frames_reach_no_command() {
         assert_eq!(r["origin"], json!(origin), "{case}: {r}");
         assert_eq!(r["fetchHello"], json!("welcome main"), "{case}: {r}");
         assert_eq!(r["fetchCall"], json!(me), "{case}: {r}");
-        assert_eq!(r["token"], json!(403), "{case}: a frame asked for a token: {r}");
-        assert_eq!((&r["reply"], &r["replySeen"]), (&json!("rejected"), &json!("rejected")), "{case}: {r}");
+        assert_eq!(
+            r["token"],
+            json!(403),
+            "{case}: a frame asked for a token: {r}"
+        );
+        assert_eq!(
+            (&r["reply"], &r["replySeen"]),
+            (&json!("rejected"), &json!("rejected")),
+            "{case}: {r}"
+        );
         assert_eq!(r["parentReply"], json!(me), "{case}: {r}");
     }
     // every message of the frames was handled before this one (one channel, in order)
-    let sync = js(&driver, "return ADV.viaPost(ADV.text(ADV.frame(77, 'cmd:adv_whoami', { tag: 'sync' })), 77);");
+    let sync = js(
+        &driver,
+        "return ADV.viaPost(ADV.text(ADV.frame(77, 'cmd:adv_whoami', { tag: 'sync' })), 77);",
+    );
     assert_eq!(sync, json!(me));
     let log = seen(&driver);
     for (tag, window, from, top) in &log {
-        assert_eq!((window.as_str(), from.as_str(), *top), ("main", origin.as_str(), true), "{tag}");
+        assert_eq!(
+            (window.as_str(), from.as_str(), *top),
+            ("main", origin.as_str(), true),
+            "{tag}"
+        );
     }
     let tags: Vec<&str> = log.iter().map(|(t, ..)| t.as_str()).collect();
     let mut ran: Vec<&str> = tags.iter().copied().filter(|t| *t != "sync").collect();
     ran.sort();
     let mut want: Vec<String> = expected[7..]
         .iter()
-        .flat_map(|c| ["fetch", "forged", "parent-post", "parent-reply"].map(|r| format!("{c}/{r}")))
+        .flat_map(|c| {
+            ["fetch", "forged", "parent-post", "parent-reply"].map(|r| format!("{c}/{r}"))
+        })
         .collect();
     want.sort();
     assert_eq!(ran, want, "the calls that reached a command");
@@ -728,15 +780,35 @@ fn look_alike_origins_and_foreign_frames_reach_no_command() {
     let attack = ATTACK_PAGE.replace("{client}", client);
     let file = std::env::temp_dir().join(format!("switchboard-adv-{}.html", std::process::id()));
     std::fs::write(&file, &attack).unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
-    let main = driver.call("GET", "/window", None).as_str().unwrap_or_default().to_owned();
+    let main = driver
+        .call("GET", "/window", None)
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let second = {
         driver.switch_to_label("second");
-        driver.call("GET", "/window", None).as_str().unwrap_or_default().to_owned()
+        driver
+            .call("GET", "/window", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     };
     let pages = [
-        ("top-alias", format!("http://localhost:{a}/attack.html?case=top-alias&app={origin}")),
-        ("top-data", format!("data:text/html;charset=utf-8,{}#case=top-data&app={origin}", urlencode(&attack))),
-        ("top-file", format!("file://{}#case=top-file&app={origin}", file.display())),
+        (
+            "top-alias",
+            format!("http://localhost:{a}/attack.html?case=top-alias&app={origin}"),
+        ),
+        (
+            "top-data",
+            format!(
+                "data:text/html;charset=utf-8,{}#case=top-data&app={origin}",
+                urlencode(&attack)
+            ),
+        ),
+        (
+            "top-file",
+            format!("file://{}#case=top-file&app={origin}", file.display()),
+        ),
     ];
     for (n, (case, url)) in pages.iter().enumerate() {
         driver.switch_to(&main);
@@ -757,8 +829,16 @@ fn look_alike_origins_and_foreign_frames_reach_no_command() {
         assert_eq!(r["token"], json!(403), "{case}: {r}");
         // the guard gave the document no token: its handlers throw; the real ones (through
         // WebKit's getter) send, and are dropped or rejected
-        assert_eq!((&r["post"], &r["postSeen"]), (&json!("sent"), &json!("threw")), "{case}: {r}");
-        assert_eq!((&r["reply"], &r["replySeen"]), (&json!("rejected"), &json!("rejected")), "{case}: {r}");
+        assert_eq!(
+            (&r["post"], &r["postSeen"]),
+            (&json!("sent"), &json!("threw")),
+            "{case}: {r}"
+        );
+        assert_eq!(
+            (&r["reply"], &r["replySeen"]),
+            (&json!("rejected"), &json!("rejected")),
+            "{case}: {r}"
+        );
         if n == 0 {
             // the app page's session went with its document
             driver.switch_to(&second);
@@ -819,8 +899,15 @@ fn look_alike_origins_and_foreign_frames_reach_no_command() {
     let back = js(&driver, every_route);
     assert_eq!(back, json!([me, me, me]), "after going back: {back}");
     let log = seen(&driver);
-    let top: Vec<&String> = log.iter().map(|(t, ..)| t).filter(|t| t.starts_with("top-")).collect();
-    assert!(top.is_empty(), "a navigated page reached a command: {top:?}");
+    let top: Vec<&String> = log
+        .iter()
+        .map(|(t, ..)| t)
+        .filter(|t| t.starts_with("top-"))
+        .collect();
+    assert!(
+        top.is_empty(),
+        "a navigated page reached a command: {top:?}"
+    );
 }
 
 fn urlencode(text: &str) -> String {
@@ -833,4 +920,3 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
-
