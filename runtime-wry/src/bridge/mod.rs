@@ -1174,6 +1174,47 @@ mod tests {
     }
 
     #[test]
+    fn after_its_window_closed_no_route_reaches_a_session() {
+        let (bridge, _rt, opened) = bridge();
+        let (later, _answered) = reply_later();
+        let token = token(&bridge, "app://localhost").unwrap();
+        let frame = b64(&request_frame(8));
+        assert!(post(&bridge, &format!("{token}:{frame}")).is_some());
+        let sessions = opened.log.lock().unwrap().len();
+        bridge.detach("main");
+        // fetch: a typed answer with the request's id
+        let answer = call(
+            &bridge,
+            "main",
+            Some("app://localhost"),
+            "/ipc",
+            request_frame(9),
+        );
+        match decode(&answer) {
+            Frame::Response(r) => {
+                assert_eq!(r.id.get(), 9);
+                assert_eq!(r.result.unwrap_err().code, ErrorCode::WindowClosed);
+            }
+            other => panic!("expected window_closed, got {other:?}"),
+        }
+        // the string routes, with the token that worked a moment ago: nothing, a rejection
+        assert_eq!(post(&bridge, &format!("{token}:{frame}")), None);
+        assert!(matches!(
+            bridge.handle_reply("main", format!("{token}:{frame}").as_bytes(), 1, &later),
+            ReplyAction::Refuse(_)
+        ));
+        assert!(matches!(
+            bridge.handle_reply("main", format!("{token}:!").as_bytes(), 2, &later),
+            ReplyAction::Refuse(_)
+        ));
+        assert_eq!(
+            opened.log.lock().unwrap().len(),
+            sessions,
+            "a session opened"
+        );
+    }
+
+    #[test]
     fn receive_script_passes_base64_frames() {
         let script = receive_script(&[Bytes::from_static(&[0x80, 0xff])]);
         assert!(script.contains("r('gP8=');"), "{script}");
