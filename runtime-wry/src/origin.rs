@@ -229,6 +229,77 @@ mod tests {
         }
     }
 
+    /// The trust decision for origins the webview cannot load in the e2e suite (hosts it
+    /// cannot resolve, headers WebKit would never send): the app's own origins are the
+    /// embedded frontend's (`app://localhost`) and a dev server's (`http://localhost:5173`).
+    /// Each row: what arrives (an `Origin` header value, or a page's URL), whether it is
+    /// trusted, and why.
+    #[test]
+    fn look_alike_origins_are_never_the_apps_own() {
+        #[rustfmt::skip]
+        let table: &[(&str, bool, &str)] = &[
+            ("app://localhost", true, "the embedded frontend"),
+            ("app://LOCALHOST", true, "hosts are case-insensitive"),
+            ("app://localhost/index.html?x#y", true, "a URL's path, query and fragment are not its origin"),
+            ("app://evil.example@localhost/", true, "userinfo is not part of the origin: the host is the app's"),
+            ("http://localhost:5173", true, "the dev server"),
+            ("http://LocalHost:05173/", true, "case and leading zeros of the port do not change the origin"),
+            ("app://app.evil.com", false, "another host"),
+            ("app://localhost.evil.com", false, "the app's host as a label of another host"),
+            ("app://app.localhost.evil.com", false, "the app's host inside another host"),
+            ("app://evil.com/localhost", false, "the app's host in the path"),
+            ("app://localhost@evil.com", false, "the app's host as userinfo: the host is evil.com"),
+            ("app://app@evil.com", false, "userinfo on another host"),
+            ("app://localhost:8080", false, "another port"),
+            ("app://localhost.", false, "a trailing dot is another host"),
+            ("apps://localhost", false, "another scheme"),
+            ("switchboard://localhost", false, "the bridge's own scheme serves no pages"),
+            ("app:localhost", false, "no host at all"),
+            ("app:///localhost", false, "an empty host"),
+            ("http://localhost.evil.com:5173", false, "the dev host as a label of another host"),
+            ("http://app.localhost.evil.com:5173", false, "the dev host inside another host"),
+            ("http://localhost:5173@evil.com", false, "the dev origin as userinfo: the host is evil.com"),
+            ("http://localhost:5173.evil.com", false, "not a port: not a URL"),
+            ("http://evil.com\\@localhost:5173", false, "a backslash ends an http host (WHATWG)"),
+            ("http://evil.com#@localhost:5173", false, "the dev origin in the fragment"),
+            ("http://evil.com?@localhost:5173", false, "the dev origin in the query"),
+            ("http://localhost:5174", false, "another port"),
+            ("http://localhost", false, "the default port is another port"),
+            ("https://localhost:5173", false, "another scheme"),
+            ("http://127.0.0.1:5173", false, "another name of the same machine is another origin"),
+            ("http://[::1]:5173", false, "another name of the same machine is another origin"),
+            ("http://localhost.:5173", false, "a trailing dot is another host"),
+            ("http://localhost%2e:5173", false, "a percent-encoded trailing dot is one too"),
+            ("http://l\u{43e}calhost:5173", false, "a homoglyph (Cyrillic o) is punycode, another host"),
+            ("null", false, "an opaque origin (sandboxed iframe, data: document)"),
+            ("", false, "no origin"),
+            ("*", false, "not an origin"),
+            ("data:text/html,<p>hi", false, "data: documents have opaque origins"),
+            ("blob:app://localhost/5f0c", false, "a blob URL is not an origin (WebKit sends its creator's origin)"),
+            ("file:///index.html", false, "file: origins are opaque"),
+            ("about:srcdoc", false, "about: is not an origin (WebKit sends the parent's origin)"),
+            ("about:blank", false, "about: is not an origin"),
+            ("javascript:alert(1)", false, "not an origin"),
+        ];
+        let trusted = app();
+        for (input, expected, why) in table {
+            let by_header = {
+                let mut map = HeaderMap::new();
+                if let Ok(value) = input.parse() {
+                    map.insert("Origin", value);
+                }
+                trusted.allows(Origin::of_request(&map).as_ref())
+            };
+            let by_url = trusted.allows(Origin::parse(input).as_ref());
+            assert_eq!(
+                (by_header, by_url),
+                (*expected, *expected),
+                "{input:?} ({why}): parsed as {:?}",
+                Origin::parse(input)
+            );
+        }
+    }
+
     #[test]
     fn a_request_without_origin_or_referer_is_not_trusted() {
         assert!(!app().allows(Origin::of_request(&HeaderMap::new()).as_ref()));

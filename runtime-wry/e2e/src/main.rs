@@ -5,6 +5,8 @@
 //! Environment: `E2E_PID_FILE` (write the pid there, so the test can always stop it),
 //! `E2E_FRIEND_ORIGIN` (the remote origin the `friend` window's capability names).
 
+mod adversarial;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -128,6 +130,7 @@ fn main() {
         .configure(App::builder())
         .manage(Hits::default())
         .actor("sleeper", Sleeper)
+        .plugin(adversarial::Adversarial)
         .commands(switchboard::commands![
             greet,
             secret,

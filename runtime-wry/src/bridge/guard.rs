@@ -20,9 +20,20 @@
 //!    `ipc.postMessage(m)` sends `token:m`, and whose `switchboard.postMessage(m)` (only when
 //!    the webview registered that handler) sends `token:m` and returns the reply's promise;
 //!    both throw when the document has no token, so a client falls back or fails at once
-//!    instead of waiting for an answer that cannot come.
+//!    instead of waiting for an answer that cannot come. Both also throw an error whose
+//!    `code` is `too_large` for a message longer than the base64 of the largest frame the
+//!    bridge takes: the host would refuse it anyway, after WebKit copied it into the host
+//!    (hundreds of MiB), and past about a GiB WebKit hands the host an empty message, which
+//!    the string channel could never answer.
 //!    The `webkit` wrapper is then kept alive from the global object: WebKit recreates a
 //!    collected wrapper without the shadowing property.
+//! 4. It reloads the document when WebKit shows it again from its page cache (back or
+//!    forward: `pageshow` with `persisted`, read through the getter captured at start). The
+//!    bridge counts every committed navigation as a new document: the restored page's
+//!    token, sessions and subscriptions died when it was left, so without a reload its
+//!    `postMessage` calls would never be answered, its reply-route calls rejected and its
+//!    `fetch` calls refused as coming before `hello`. Reloaded, it runs this guard again and
+//!    gets a token of the new document.
 
 /// The guard script for a bridge reached at `base` (`switchboard://localhost`).
 ///
@@ -31,6 +42,7 @@
 /// assert!(script.contains("'switchboard://localhost/token'"));
 /// ```
 pub(crate) fn ipc_guard_script(base: &str) -> String {
+    let limit = super::base64_len(switchboard_protocol::Limits::default().max_frame);
     format!(
         "(function () {{ 'use strict'; \
          var w = window.webkit; var h = w && w.messageHandlers; var real = h && h.ipc; \
@@ -41,14 +53,19 @@ pub(crate) fn ipc_guard_script(base: &str) -> String {
          try {{ var x = new XMLHttpRequest(); x.open('POST', '{base}/token', false); x.send(); \
                if (x.status === 200 && x.responseText) token = x.responseText + ':'; }} \
          catch (e) {{ token = null; }} \
+         var persisted = Object.getOwnPropertyDescriptor(PageTransitionEvent.prototype, 'persisted').get; \
+         window.addEventListener('pageshow', function (e) {{ if (apply(persisted, e, [])) location.reload(); }}, true); \
          var refuse = function () {{ throw new Error('switchboard: this page has no bridge token (its origin is not trusted by the app)'); }}; \
+         var checked = function (m) {{ var s = '' + m; if (s.length > {limit}) {{ \
+           var e = new Error('switchboard: a message is limited to {limit} characters (the base64 of the largest frame)'); \
+           e.code = 'too_large'; throw e; }} return token + s; }}; \
          var ipc = freeze({{ postMessage: function (m) {{ \
            if (token === null) refuse(); \
-           apply(post, real, [token + m]); }} }}); \
+           apply(post, real, [checked(m)]); }} }}); \
          var handlers = {{ ipc: ipc }}; \
          if (typeof rpost === 'function') handlers.switchboard = freeze({{ postMessage: function (m) {{ \
            if (token === null) refuse(); \
-           return apply(rpost, rh, [token + m]); }} }}); \
+           return apply(rpost, rh, [checked(m)]); }} }}); \
          try {{ define(w, 'messageHandlers', {{ value: freeze(handlers), writable: false, configurable: false }}); \
                define(window, Symbol('switchboard.ipc'), {{ value: w }}); }} \
          catch (e) {{ console.error('switchboard: cannot guard the ipc channel', e); }} }})();"
@@ -63,10 +80,15 @@ mod tests {
     fn the_guard_asks_the_bridge_for_a_token_and_holds_no_secret_itself() {
         let script = ipc_guard_script("switchboard://localhost");
         assert!(script.contains("'switchboard://localhost/token', false"));
-        assert!(script.contains("apply(post, real, [token + m])"));
+        assert!(script.contains("apply(post, real, [checked(m)])"));
+        assert!(script.contains("return token + s;"));
         // the reply route's handler, captured at start and called with the token too
         assert!(script.contains("var rh = h.switchboard; var rpost = rh && rh.postMessage;"));
-        assert!(script.contains("return apply(rpost, rh, [token + m])"));
+        assert!(script.contains("return apply(rpost, rh, [checked(m)])"));
+        // longer than the base64 of a 64 MiB frame: refused in the page
+        assert!(script.contains("if (s.length > 89478488)"), "{script}");
+        // a page shown again from WebKit's page cache is reloaded: its token is dead
+        assert!(script.contains("if (apply(persisted, e, [])) location.reload();"));
         // the same text for every document and window: the token is never in the script
         assert_eq!(script, ipc_guard_script("switchboard://localhost"));
     }

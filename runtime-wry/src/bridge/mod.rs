@@ -65,8 +65,10 @@
 //! to the async runtime and answered through wry's asynchronous responder (see `drive`).
 //!
 //! ## Bounds
-//! - Frames and batches: the protocol's `Limits` (64 MiB). A `postMessage` longer than the
-//!   base64 of the largest frame is refused before it is decoded. wry reads a scheme
+//! - Frames and batches: the protocol's `Limits` (64 MiB). A string-route message longer
+//!   than the base64 of the largest frame is refused in the page by the guard (`too_large`),
+//!   and by the bridge before it is decoded (WebKit copies it to the host first, and past
+//!   about a GiB delivers it empty: see `guard`). wry reads a scheme
 //!   request's whole body (on the UI thread, in 1 KiB chunks) before the bridge sees it, so
 //!   an oversized `fetch` body is read, then refused unread.
 //! - Sessions: at most `MAX_SESSIONS_PER_DOCUMENT` (16)
@@ -1169,6 +1171,47 @@ mod tests {
         let log = opened.log.lock().unwrap();
         let last = log.last().unwrap();
         assert_eq!((last.0.as_str(), last.1), ("https://friend.example", true));
+    }
+
+    #[test]
+    fn after_its_window_closed_no_route_reaches_a_session() {
+        let (bridge, _rt, opened) = bridge();
+        let (later, _answered) = reply_later();
+        let token = token(&bridge, "app://localhost").unwrap();
+        let frame = b64(&request_frame(8));
+        assert!(post(&bridge, &format!("{token}:{frame}")).is_some());
+        let sessions = opened.log.lock().unwrap().len();
+        bridge.detach("main");
+        // fetch: a typed answer with the request's id
+        let answer = call(
+            &bridge,
+            "main",
+            Some("app://localhost"),
+            "/ipc",
+            request_frame(9),
+        );
+        match decode(&answer) {
+            Frame::Response(r) => {
+                assert_eq!(r.id.get(), 9);
+                assert_eq!(r.result.unwrap_err().code, ErrorCode::WindowClosed);
+            }
+            other => panic!("expected window_closed, got {other:?}"),
+        }
+        // the string routes, with the token that worked a moment ago: nothing, a rejection
+        assert_eq!(post(&bridge, &format!("{token}:{frame}")), None);
+        assert!(matches!(
+            bridge.handle_reply("main", format!("{token}:{frame}").as_bytes(), 1, &later),
+            ReplyAction::Refuse(_)
+        ));
+        assert!(matches!(
+            bridge.handle_reply("main", format!("{token}:!").as_bytes(), 2, &later),
+            ReplyAction::Refuse(_)
+        ));
+        assert_eq!(
+            opened.log.lock().unwrap().len(),
+            sessions,
+            "a session opened"
+        );
     }
 
     #[test]

@@ -498,3 +498,56 @@ impl Server {
         format!("http://127.0.0.1:{}/evil.html", self.port)
     }
 }
+
+/// An HTTP server on 127.0.0.1 serving several pages by path (the query is ignored; `404`
+/// for any other path), each with the e2e client inlined where `{client}` appears.
+pub struct Pages {
+    pub port: u16,
+}
+
+impl Pages {
+    pub fn start(pages: &[(&str, &str)]) -> Pages {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("binding: {e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let client = include_str!("../../frontend/client.js");
+        let pages: std::sync::Arc<Vec<(String, String)>> = std::sync::Arc::new(
+            pages
+                .iter()
+                .map(|(path, html)| (path.to_string(), html.replace("{client}", client)))
+                .collect(),
+        );
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let pages = pages.clone();
+                thread::spawn(move || {
+                    let mut reader = BufReader::new(&stream);
+                    let mut first = String::new();
+                    let _ = reader.read_line(&mut first);
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
+                        line.clear();
+                    }
+                    let target = first.split_whitespace().nth(1).unwrap_or("/");
+                    let path = target.split(['?', '#']).next().unwrap_or("/");
+                    let found = pages.iter().find(|(p, _)| p == path);
+                    let (status, body) = match found {
+                        Some((_, html)) => ("200 OK", html.as_str()),
+                        None => ("404 Not Found", "not found"),
+                    };
+                    let mut stream = &stream;
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                });
+            }
+        });
+        Pages { port }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
