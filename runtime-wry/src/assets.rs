@@ -174,8 +174,11 @@ pub fn mime_type(path: &str) -> &'static str {
     }
 }
 
-/// Build the `app://` response for a request path: the file with its MIME type and, for
-/// HTML, the CSP header; a plain-text 404 otherwise.
+/// Build the `app://` response for a request path: the file with its MIME type and the CSP
+/// header; a plain-text 404 otherwise.
+///
+/// Every file carries the policy, not only HTML: XML, XHTML and SVG run scripts when opened
+/// as a document, and a worker's script is governed by its own response's policy.
 pub(crate) fn respond(assets: &Assets, path: &str, csp: &str) -> Response<Cow<'static, [u8]>> {
     let built = match assets.resolve(path) {
         Some((bytes, mime)) => {
@@ -184,10 +187,7 @@ pub(crate) fn respond(assets: &Assets, path: &str, csp: &str) -> Response<Cow<'s
                 .header(header::CONTENT_TYPE, mime)
                 .header(header::CACHE_CONTROL, "no-cache")
                 .header("X-Content-Type-Options", "nosniff");
-            // documents: HTML pages, and SVG, which runs scripts when opened as one
-            if (mime.starts_with("text/html") || mime.starts_with("image/svg+xml"))
-                && !csp.is_empty()
-            {
+            if !csp.is_empty() {
                 builder = builder.header("Content-Security-Policy", csp);
             }
             builder.body(Cow::Borrowed(bytes))
@@ -216,6 +216,7 @@ mod tests {
         ("a b.txt", b"spaced"),
         ("font.woff2", b"wOF2"),
         ("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+        ("feed.xml", b"<x:html xmlns:x='http://www.w3.org/1999/xhtml'/>"),
     ]);
 
     #[test]
@@ -264,11 +265,17 @@ mod tests {
             found.headers()["Content-Security-Policy"].to_str().unwrap(),
             DEFAULT_CSP
         );
-        let js = respond(&FILES, "/app.js", DEFAULT_CSP);
-        assert!(js.headers().get("Content-Security-Policy").is_none());
-        // an SVG opened as a document runs scripts: it gets the policy too
-        let svg = respond(&FILES, "/logo.svg", DEFAULT_CSP);
-        assert_eq!(svg.headers()["Content-Security-Policy"], DEFAULT_CSP);
+        // every file carries the policy: an SVG, an XML or XHTML file opened as a document
+        // runs scripts, and a worker's script is governed by its own response's policy
+        for path in ["/app.js", "/logo.svg", "/feed.xml"] {
+            let response = respond(&FILES, path, DEFAULT_CSP);
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(
+                response.headers()["Content-Security-Policy"],
+                DEFAULT_CSP,
+                "{path}"
+            );
+        }
     }
 
     #[test]
