@@ -5,6 +5,8 @@
 //! Environment: `E2E_PID_FILE` (write the pid there, so the test can always stop it),
 //! `E2E_FRIEND_ORIGIN` (the remote origin the `friend` window's capability names).
 
+mod faults;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -124,8 +126,7 @@ fn main() {
         "event:window/main/*",
         "sleeper.*",
     ];
-    let app = runtime
-        .configure(App::builder())
+    let app = faults::install(runtime.configure(App::builder()))
         .manage(Hits::default())
         .actor("sleeper", Sleeper)
         .commands(switchboard::commands![
