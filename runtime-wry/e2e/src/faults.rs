@@ -216,6 +216,23 @@ fn stats(f: &Faults, app: &AppHandle) -> BTreeMap<String, u64> {
     s
 }
 
+/// Give the allocator's free memory back to the system (glibc keeps freed 16 MiB buffers in
+/// each thread's arena), so that RSS measures what the app holds; answers RSS after, in KiB.
+#[switchboard::command]
+fn faults_trim() -> u64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: glibc's malloc_trim takes no pointer and may be called from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+    proc_status().0
+}
+
 /// (VmRSS, VmHWM) of this process in KiB.
 fn proc_status() -> (u64, u64) {
     let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -446,6 +463,7 @@ pub(crate) fn install(builder: AppBuilder) -> AppBuilder {
             faults_give,
             faults_ready,
             faults_stats,
+            faults_trim,
             faults_cycle,
             faults_exit,
             faults_soak_next,
