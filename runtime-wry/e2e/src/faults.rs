@@ -7,7 +7,7 @@
 //! a window that drives itself (`faults.html?run=<mode>`), for runs without WebDriver:
 //! - `shutdown`: the page puts calls in flight (ticks, 16 MiB answers, async and blocking
 //!   sleeps), then asks the app to exit; the test reads the exit status and stderr;
-//! - `soak:<seconds>`: the page floods, runs the panicking actor, and the app cycles windows
+//! - `soak:<seconds>[:<flood size>]` (default 1,000,000): the page floods, runs the panicking actor, and the app cycles windows
 //!   meanwhile, until the time is up; then the app prints one `SOAK ...` line and exits.
 
 use std::collections::BTreeMap;
@@ -48,6 +48,7 @@ struct Faults {
 /// A soak in progress: until when, its running totals, its window cycler.
 struct Soak {
     until: Instant,
+    flood: u64,
     totals: BTreeMap<String, u64>,
     stop_cycling: Arc<AtomicBool>,
     cycler: Option<tokio::task::JoinHandle<Result<(), String>>>,
@@ -330,7 +331,7 @@ fn faults_soak_next(faults: State<Faults>, app: AppHandle) -> Option<BTreeMap<St
         return None;
     }
     Some(BTreeMap::from([
-        ("flood".to_owned(), 1_000_000),
+        ("flood".to_owned(), soak.flood),
         ("panic".to_owned(), 10_000),
     ]))
 }
@@ -385,11 +386,13 @@ async fn faults_soak_finish(faults: State<Faults>, app: AppHandle) {
     let s = stats(&faults, &app);
     let get = |k: &str| totals.get(k).copied().unwrap_or(0);
     let lost = get("lost");
+    // answered counted from the outcomes, not from what was sent
+    let answered = get("ok") + get("busy") + get("actor_failed") + get("other");
     let line = format!(
         "SOAK sent={} answered={} ok={} busy={} actor_failed={} other_errors={} lost={} \
          peak_rss_kb={} hwm_kb={} rss_kb={} restarts={} panics={} cycles={} threads={} sessions={} windows={} rounds={}{}",
         get("sent"),
-        get("sent").saturating_sub(lost),
+        answered,
         get("ok"),
         get("busy"),
         get("actor_failed"),
@@ -412,7 +415,7 @@ async fn faults_soak_finish(faults: State<Faults>, app: AppHandle) {
     );
     println!("{line}");
     eprintln!("{line}");
-    let failed = lost > 0 || cycler.is_err() || get("other") > 0;
+    let failed = lost > 0 || answered != get("sent") || cycler.is_err() || get("other") > 0;
     app.exit(i32::from(failed));
 }
 
@@ -438,10 +441,14 @@ pub(crate) fn install(builder: AppBuilder) -> AppBuilder {
     let mut window = None;
     if mode == "shutdown" {
         window = Some("shutdown");
-    } else if let Some(secs) = mode.strip_prefix("soak:") {
-        let secs: u64 = secs.parse().unwrap_or(600);
+    } else if let Some(rest) = mode.strip_prefix("soak:") {
+        // `soak:<seconds>[:<requests a flood>]`
+        let mut parts = rest.split(':').map(|p| p.parse::<u64>().ok());
+        let secs = parts.next().flatten().unwrap_or(600);
+        let flood = parts.next().flatten().unwrap_or(1_000_000);
         *faults.soak.lock().unwrap_or_else(|e| e.into_inner()) = Some(Soak {
             until: Instant::now() + Duration::from_secs(secs),
+            flood,
             totals: BTreeMap::new(),
             stop_cycling: Arc::new(AtomicBool::new(false)),
             cycler: None,
