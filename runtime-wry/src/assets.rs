@@ -216,7 +216,10 @@ mod tests {
         ("a b.txt", b"spaced"),
         ("font.woff2", b"wOF2"),
         ("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
-        ("feed.xml", b"<x:html xmlns:x='http://www.w3.org/1999/xhtml'/>"),
+        (
+            "feed.xml",
+            b"<x:html xmlns:x='http://www.w3.org/1999/xhtml'/>",
+        ),
     ]);
 
     #[test]

@@ -446,7 +446,7 @@ impl WryRuntime {
             web_context,
         };
         // keep the bus threads alive for as long as the loop runs
-        let tokio = Some(tokio);
+        let tokio = BusThreads(Some(tokio));
         event_loop.run(move |event, target, control_flow| {
             let _keep = &tokio;
             *control_flow = ControlFlow::Wait;
@@ -510,6 +510,24 @@ impl WryRuntime {
                 _ => {}
             }
         })
+    }
+}
+
+/// How long, once the event loop has ended, the app waits for handlers still running on the
+/// bus's threads (a sync method, `spawn_blocking` work) before it exits without them.
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The bus's threads, stopped when the event loop ends. Dropping a tokio runtime waits for
+/// every thread it runs work on, without a limit, so one handler that blocks (a sync actor
+/// method sleeping, a `spawn_blocking` that waits on I/O) kept the app from exiting until
+/// it returned; tasks are dropped at their next `.await` either way.
+struct BusThreads(Option<tokio::runtime::Runtime>);
+
+impl Drop for BusThreads {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_timeout(EXIT_GRACE);
+        }
     }
 }
 

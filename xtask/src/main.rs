@@ -17,6 +17,7 @@ mod demo;
 mod deps;
 mod display;
 mod run;
+mod soak;
 mod test;
 
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("deps") => deps::ensure(deps::Need::Test),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
+        Some("soak") => soak::run(&args),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
         Some("bindings") => match (flag(&args, "--package"), flag(&args, "--out")) {
             (Some(package), Some(out)) => bindings::one(&package, std::path::Path::new(&out)),

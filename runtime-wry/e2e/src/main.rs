@@ -6,6 +6,7 @@
 //! `E2E_FRIEND_ORIGIN` (the remote origin the `friend` window's capability names).
 
 mod adversarial;
+mod faults;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -126,8 +127,7 @@ fn main() {
         "event:window/main/*",
         "sleeper.*",
     ];
-    let app = runtime
-        .configure(App::builder())
+    let app = faults::install(runtime.configure(App::builder()))
         .manage(Hits::default())
         .actor("sleeper", Sleeper)
         .plugin(adversarial::Adversarial)

@@ -551,3 +551,94 @@ impl Pages {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
+
+impl Driver {
+    /// The app's process id (waits up to 10 s for the app to write it).
+    pub fn pid(&self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(pid) = self.app_pid() {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "the app wrote no pid file");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`); 0 once the process is gone.
+pub fn proc_kb(pid: u32, field: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The threads of process `pid` (`/proc/<pid>/task`).
+pub fn proc_threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// The live child processes of `pid` (WebKit's web and network processes for the app).
+pub fn proc_children(pid: u32) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|s| {
+                // the fields after the command's closing parenthesis: state, ppid
+                let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
+                let mut f = rest.split_whitespace();
+                let state = f.next().unwrap_or("");
+                f.next().and_then(|p| p.parse::<u32>().ok()) == Some(pid) && state != "Z"
+            })
+        })
+        .count()
+}
+
+/// Samples a process's `VmRSS` every 10 ms on a thread of its own and keeps the largest.
+pub struct RssSampler {
+    peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl RssSampler {
+    pub fn start(pid: u32) -> RssSampler {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let peak = std::sync::Arc::new(AtomicU64::new(0));
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let (p, s) = (peak.clone(), stop.clone());
+        let thread = thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                p.fetch_max(proc_kb(pid, "VmRSS"), Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(10));
+            }
+        });
+        RssSampler {
+            peak,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The largest `VmRSS` seen so far, in KiB.
+    pub fn peak_kb(&self) -> u64 {
+        self.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
