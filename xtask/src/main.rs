@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | vectors [--check] | bindings [--check | --package <app> --out <path>] | soak [--minutes N]>";
+    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | vectors [--check] | bindings [--check | --package <app> --out <path>] | soak [--minutes N] [--flood N]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

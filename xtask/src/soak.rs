@@ -1,4 +1,5 @@
-//! `cargo xtask soak [--minutes N]` (default 10; not part of `cargo xtask test`): the fault
+//! `cargo xtask soak [--minutes N] [--flood N]` (default 10 minutes, floods of 1,000,000
+//! requests; not part of `cargo xtask test`): the fault
 //! cases of `runtime-wry/e2e/tests/faults_e2e.rs` at full size, in a loop, in real windows.
 //!
 //! It builds the e2e app in release and runs it (on a private Xvfb when there is no display)
@@ -29,6 +30,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             .map_err(|_| format!("soak: --minutes takes a whole number, not `{m}`"))?,
         None => 10,
     };
+    // requests a flood round sends (default 1,000,000); a smaller flood leaves the window
+    // cycler more of the two cores
+    let flood: u64 = match crate::flag(args, "--flood") {
+        Some(n) => n
+            .parse()
+            .map_err(|_| format!("soak: --flood takes a whole number, not `{n}`"))?,
+        None => 1_000_000,
+    };
     deps::ensure(deps::Need::Demo)?;
     status(&mut cargo(&[
         "build",
@@ -56,7 +65,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let started = Instant::now();
     let mut child = Command::new(&app)
         .env("DISPLAY", &display.name)
-        .env("E2E_FAULTS", format!("soak:{}", minutes * 60))
+        .env("E2E_FAULTS", format!("soak:{}:{flood}", minutes * 60))
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "error".to_owned()),
