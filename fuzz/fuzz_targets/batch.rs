@@ -43,7 +43,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(frames) = unbatch(&input, &limits) else {
         return;
     };
-    assert!(frames.len() <= 1024 + data.len() / 16, "{} frames", frames.len());
+    assert!(
+        frames.len() <= 1024 + data.len() / 16,
+        "{} frames",
+        frames.len()
+    );
     let range = input.as_ptr() as usize..input.as_ptr() as usize + input.len() + 1;
     for frame in &frames {
         assert!(frame.is_empty() || range.contains(&(frame.as_ptr() as usize)));
@@ -60,7 +64,10 @@ fuzz_target!(|data: &[u8]| {
     let packed = pack_events(frames.clone(), &small);
     assert!(packed.len() <= frames.len());
     for frame in &packed {
-        if !frames.iter().any(|f| f.as_ptr() == frame.as_ptr() && f.len() == frame.len()) {
+        if !frames
+            .iter()
+            .any(|f| f.as_ptr() == frame.as_ptr() && f.len() == frame.len())
+        {
             // made by the packer: it must be readable by a receiver with the same limits
             assert!(
                 matches!(Frame::decode(frame, &small), Ok(Frame::Events(_))),

@@ -50,7 +50,11 @@ fn check_shape(origin: &Origin) {
         !authority.contains(['/', '?', '#', '@', ' ', '\\']),
         "{text:?} has more than a host and port"
     );
-    assert_eq!(Origin::parse(text).as_ref(), Some(origin), "{text:?} re-parses");
+    assert_eq!(
+        Origin::parse(text).as_ref(),
+        Some(origin),
+        "{text:?} re-parses"
+    );
 }
 
 fn check_trust(trusted: &TrustedOrigins, configured: &[Origin], headers: &HeaderMap) {
@@ -79,7 +83,10 @@ fn check_trust(trusted: &TrustedOrigins, configured: &[Origin], headers: &Header
 
 fn check_body(body: &[u8]) {
     let peeked = peek_request_id(body, PEEK_PREFIX);
-    assert_eq!(peeked, peek_request_id(&body[..body.len().min(PEEK_PREFIX)], PEEK_PREFIX));
+    assert_eq!(
+        peeked,
+        peek_request_id(&body[..body.len().min(PEEK_PREFIX)], PEEK_PREFIX)
+    );
     let id = match Frame::decode_slice(body, &Limits::default()) {
         Ok(Frame::Request(r)) => Some(r.id),
         Ok(Frame::Subscribe(s)) => Some(s.id),
@@ -100,7 +107,11 @@ fn check_body(body: &[u8]) {
 }
 
 fuzz_target!(|input: Input<'_>| {
-    let configured: Vec<Origin> = input.trusted.iter().filter_map(|t| Origin::parse(t)).collect();
+    let configured: Vec<Origin> = input
+        .trusted
+        .iter()
+        .filter_map(|t| Origin::parse(t))
+        .collect();
     for c in &configured {
         check_shape(c);
     }
@@ -116,7 +127,9 @@ fuzz_target!(|input: Input<'_>| {
     }
     let mut headers = HeaderMap::new();
     for (name, value) in &input.headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
+        if let (Ok(name), Ok(value)) =
+            (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+        {
             headers.append(name, value);
         }
     }

@@ -59,14 +59,21 @@ fn check_pattern(text: &str, head: &Head<'_>) {
     let all = text == "*";
     if let Ok(address) = Address::parse(head.address) {
         if p.allows_call(&address, head.method) && !all {
-            assert!(!text.starts_with("event:") && !text.starts_with("emit:"), "{text}");
+            assert!(
+                !text.starts_with("event:") && !text.starts_with("emit:"),
+                "{text}"
+            );
             let (pa, pm) = match text.split_once('.') {
                 Some((a, m)) => (a, Some(m)),
                 None => (text, None),
             };
             assert!(glob(pa, &address.to_string()), "{text} allowed {address}");
             match pm {
-                None => assert!(head.method.is_empty(), "{text} allowed method {:?}", head.method),
+                None => assert!(
+                    head.method.is_empty(),
+                    "{text} allowed method {:?}",
+                    head.method
+                ),
                 Some(m) => assert!(!head.method.is_empty() && glob(m, head.method), "{text}"),
             }
             if !text.contains('*') {
@@ -81,11 +88,22 @@ fn check_pattern(text: &str, head: &Head<'_>) {
     }
     if let Ok(topic) = Topic::new(head.topic) {
         if p.allows_emit(&topic) {
-            assert!(!is_reserved_topic(&topic), "{text} allowed emitting on {topic}");
-            assert!(all || text.strip_prefix("emit:").is_some_and(|g| glob(g, topic.as_str())));
+            assert!(
+                !is_reserved_topic(&topic),
+                "{text} allowed emitting on {topic}"
+            );
+            assert!(
+                all || text
+                    .strip_prefix("emit:")
+                    .is_some_and(|g| glob(g, topic.as_str()))
+            );
         }
         if p.allows_listen(&topic) {
-            assert!(all || text.strip_prefix("event:").is_some_and(|g| glob(g, topic.as_str())));
+            assert!(
+                all || text
+                    .strip_prefix("event:")
+                    .is_some_and(|g| glob(g, topic.as_str()))
+            );
         }
     }
 }
@@ -107,7 +125,11 @@ struct Scope {
 
 fn strings(v: Option<&serde_json::Value>) -> Vec<String> {
     v.and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -130,7 +152,10 @@ fn scope_of(text: &str, toml: bool) -> Scope {
     Scope {
         windows: strings(value.get("windows")),
         origins: strings(value.get("origins")),
-        iframes: value.get("iframes").and_then(|v| v.as_bool()).unwrap_or(false),
+        iframes: value
+            .get("iframes")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
         permissions,
     }
 }
@@ -167,7 +192,10 @@ fn check_app(cap: Capability, text: &str, toml: bool, head: &Head<'_>, iframe: b
         if scope.origins.is_empty() {
             assert_eq!(origin, APP_ORIGIN, "origin {origin:?} got {grants:?}");
         } else {
-            assert!(scope.origins.iter().any(|o| o == origin), "origin {origin:?} got {grants:?}");
+            assert!(
+                scope.origins.iter().any(|o| o == origin),
+                "origin {origin:?} got {grants:?}"
+            );
         }
         for g in &grants {
             assert!(scope.permissions.contains(g), "{g} granted, not written");
