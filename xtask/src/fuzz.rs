@@ -11,6 +11,8 @@
 //! it (a CI machine that cannot fetch toolchains) they are built by the default toolchain with
 //! `--sanitizer none`, which cargo-fuzz supports on stable: still coverage-guided, with debug
 //! assertions (overflow checks), but without ASan. The output says which.
+//! `SWITCHBOARD_FUZZ_NIGHTLY=0` takes the stable path even where nightly is installed (to try
+//! what such a CI machine does).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -90,6 +92,9 @@ struct Build {
 
 impl Build {
     fn detect() -> Self {
+        if std::env::var("SWITCHBOARD_FUZZ_NIGHTLY").is_ok_and(|v| v == "0") {
+            return Build { nightly: false };
+        }
         let nightly = Command::new("rustup")
             .args(["run", "nightly", "rustc", "--version"])
             .output()
