@@ -17,7 +17,11 @@
 //! - an app built from a capability grants a caller something only when the capability's
 //!   `windows` match its window, its `origins` (or, without any, the app's own origin)
 //!   hold the caller's origin, and it is the top frame or `iframes` is on; and every
-//!   pattern granted is one the file wrote.
+//!   pattern granted is one the file wrote, or one a plugin permission it names (of a
+//!   fixed `fs` plugin, `FS_PERMISSIONS`) grants through its `includes`;
+//! - an app built from a fuzzed `permissions.toml` and a capability naming each of its
+//!   permissions grants only patterns the file's permissions declare (the `includes` walk
+//!   ends, cycles and all).
 #![no_main]
 
 use std::sync::Arc;
@@ -41,6 +45,41 @@ struct Head<'a> {
 }
 
 const APP_ORIGIN: &str = "app://localhost";
+
+/// A plugin's declarations that capability files can name (`fs:default`, ...), so the
+/// registry's resolution (includes, patterns) runs; there is no `fs` actor, so any method
+/// name is accepted, as for a plugin whose actor is registered later.
+const FS_PERMISSIONS: &str = r#"
+[[permission]]
+identifier = "allow-read"
+methods = ["read", "stat"]
+
+[[permission]]
+identifier = "allow-write"
+methods = ["write*"]
+emit = ["fs/changed"]
+
+[[permission]]
+identifier = "default"
+includes = ["allow-read", "fs:allow-write", "default"]
+listen = ["fs/*"]
+"#;
+
+/// What each `FS_PERMISSIONS` entry grants, its includes followed.
+fn fs_patterns(identifier: &str) -> &'static [&'static str] {
+    match identifier {
+        "fs:allow-read" => &["plugin:fs.read", "plugin:fs.stat"],
+        "fs:allow-write" => &["plugin:fs.write*", "emit:fs/changed"],
+        "fs:default" => &[
+            "plugin:fs.read",
+            "plugin:fs.stat",
+            "plugin:fs.write*",
+            "emit:fs/changed",
+            "event:fs/*",
+        ],
+        _ => &[],
+    }
+}
 
 /// What `glob` in capability.rs means, restated: a trailing `*` matches any rest.
 fn glob(pattern: &str, text: &str) -> bool {
@@ -161,11 +200,19 @@ fn scope_of(text: &str, toml: bool) -> Scope {
 }
 
 fn check_app(cap: Capability, text: &str, toml: bool, head: &Head<'_>, iframe: bool) {
-    let Ok(window) = Name::new(head.window) else {
+    // an empty head (the seeds') calls from `main`
+    let window = if head.window.is_empty() {
+        "main"
+    } else {
+        head.window
+    };
+    let Ok(window) = Name::new(window) else {
         return;
     };
+    let fs = PluginPermissions::from_toml("fs", FS_PERMISSIONS).expect("FS_PERMISSIONS parse");
     let Ok(app) = App::builder()
         .local_origins([APP_ORIGIN])
+        .permissions(fs)
         .capability(cap)
         .build()
     else {
@@ -198,8 +245,59 @@ fn check_app(cap: Capability, text: &str, toml: bool, head: &Head<'_>, iframe: b
             );
         }
         for g in &grants {
-            assert!(scope.permissions.contains(g), "{g} granted, not written");
+            let via_fs = scope
+                .permissions
+                .iter()
+                .any(|p| fs_patterns(p).contains(&g.as_str()));
+            assert!(
+                scope.permissions.contains(g) || via_fs,
+                "{g} granted, not written"
+            );
         }
+        if std::env::var_os("FUZZ_SHOW_GRANTS").is_some() {
+            eprintln!("{window} {origin}: {grants:?}");
+        }
+    }
+}
+
+/// Build an app from a plugin's declarations and a capability granting each of them: what
+/// the main window gets is only what the declarations say.
+fn check_declared(perms: &PluginPermissions, head: &Head<'_>) {
+    let mut declared: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for def in perms.defs() {
+        names.push(format!("fuzz:{}", def.name()));
+        declared.extend(
+            def.granted_methods()
+                .iter()
+                .map(|m| format!("plugin:fuzz.{m}")),
+        );
+        declared.extend(def.granted_listen().iter().map(|t| format!("event:{t}")));
+        declared.extend(def.granted_emit().iter().map(|t| format!("emit:{t}")));
+    }
+    // rebuilt: `permissions` takes the declarations by value
+    let mut again = PluginPermissions::new("fuzz");
+    for def in perms.defs() {
+        again = again.permission(def.clone());
+    }
+    let cap = Capability::new("fuzz").windows(["main"]).allow(names);
+    let Ok(app) = App::builder()
+        .local_origins([APP_ORIGIN])
+        .permissions(again)
+        .capability(cap)
+        .build()
+    else {
+        return;
+    };
+    let session = app.session(Caller::new("main", APP_ORIGIN), Arc::new(Nowhere));
+    let grants = session.grants();
+    session.close();
+    if std::env::var_os("FUZZ_SHOW_GRANTS").is_some() {
+        eprintln!("main (declared): {grants:?}");
+    }
+    for g in &grants {
+        assert!(declared.contains(g), "{g} granted, not declared");
+        check_pattern(g, head);
     }
 }
 
@@ -218,6 +316,7 @@ fuzz_target!(|data: &[u8]| {
 
     if flags & 2 != 0 {
         if let Ok(perms) = PluginPermissions::from_toml("fuzz", text) {
+            check_declared(&perms, &head);
             for def in perms.defs() {
                 for entry in def.granted_methods() {
                     check_pattern(&format!("plugin:fuzz.{entry}"), &head);
