@@ -33,7 +33,8 @@ const EVENT_HEAD: &[u8] = b"\xa1v\x01\xa1k\xa5event";
 /// `events` frame (protocol version 2, PROTOCOL.md §2): what a delivery to a session that
 /// negotiated version 2 carries, so a burst pays one frame header. Every other frame, a
 /// lone event, and anything that does not decode stay as they are; the order is kept (a
-/// run only ever joins neighbours). A run stops growing at half of `limits.max_frame`.
+/// run only ever joins neighbours). A run grows only while its `events` frame stays within
+/// half of `limits.max_frame`, so every frame it makes decodes within `limits`.
 ///
 /// ```
 /// use bytes::Bytes;
@@ -54,7 +55,8 @@ pub fn pack_events(frames: Vec<Bytes>, limits: &Limits) -> Vec<Bytes> {
     }
     let cap = limits.max_frame / 2;
     let mut out = Vec::with_capacity(frames.len().min(64));
-    // the run being packed, its first frame as it came, and its payload bytes
+    // the run being packed, its first frame as it came, and a bound on the length of its
+    // `events` frame
     let mut run: Option<(Events, Bytes, usize)> = None;
     let flush = |out: &mut Vec<Bytes>, run: Option<(Events, Bytes, usize)>| {
         if let Some((events, first, _)) = run {
@@ -78,15 +80,19 @@ pub fn pack_events(frames: Vec<Bytes>, limits: &Limits) -> Vec<Bytes> {
             out.push(frame);
             continue;
         };
+        // a payload adds its bin (at most 5 bytes of header) to the `events` frame
+        let grows = event.payload.len() + 5;
         if let Some((events, _, size)) = &mut run {
-            if events.topic == event.topic && events.from == event.from && *size < cap {
-                *size += event.payload.len() + 5;
+            if events.topic == event.topic && events.from == event.from && *size + grows <= cap {
+                *size += grows;
                 events.payloads.push(event.payload);
                 continue;
             }
         }
         flush(&mut out, run.take());
-        let size = event.payload.len() + 5;
+        // the `events` frame of this one event: the same fields as the `event` frame, two
+        // letters longer (`events`, `payloads`) and an array header (at most 5 bytes)
+        let size = frame.len() + 7;
         run = Some((
             Events {
                 topic: event.topic,
@@ -257,6 +263,48 @@ mod pack_tests {
         let packed = pack_events(frames, &limits);
         assert!(packed.len() > 3, "{}", packed.len());
         assert!(packed.iter().all(|f| f.len() <= 64));
+    }
+    #[test]
+    fn a_packed_frame_fits_the_frame_limit() {
+        // found by the batch fuzz target's invariant: a run under the cap took a large event
+        // and became a frame the receiver refuses (a 200-byte run plus a 450-byte event
+        // under a 512-byte limit; 32 MiB plus 40 MiB under the default 64 MiB)
+        let limits = Limits {
+            max_frame: 512,
+            ..Limits::default()
+        };
+        let big = |n: usize| {
+            Bytes::from(
+                Frame::Event(Event {
+                    topic: Topic::new("a").unwrap(),
+                    payload: Bytes::from(vec![0u8; n]),
+                    from: None,
+                })
+                .encode(),
+            )
+        };
+        let frames = vec![big(200), big(450), big(1), big(1), big(100), big(100)];
+        assert!(frames.iter().all(|f| Frame::decode(f, &limits).is_ok()));
+        let packed = pack_events(frames.clone(), &limits);
+        for frame in &packed {
+            assert!(
+                Frame::decode(frame, &limits).is_ok(),
+                "a packed frame of {} bytes under max_frame {}",
+                frame.len(),
+                limits.max_frame
+            );
+        }
+        let count = |frames: &[Bytes]| -> usize {
+            frames
+                .iter()
+                .map(|f| match Frame::decode(f, &limits).unwrap() {
+                    Frame::Events(e) => e.payloads.len(),
+                    _ => 1,
+                })
+                .sum()
+        };
+        assert_eq!(count(&packed), frames.len());
+        assert!(packed.len() < frames.len(), "small events are still packed");
     }
 }
 

@@ -43,7 +43,8 @@ const TEST_PACKAGES: &[&str] = &[
     // clipboard client, a private D-Bus session for the notification server
     "xdotool", "xclip", "dbus",
     // `switchboard build` strips the binaries it packages (its tests run it)
-    "binutils",
+    "binutils", // the fuzz smoke: cargo-fuzz builds libFuzzer (C++)
+    "g++",
 ];
 
 /// Install whatever is missing for `need`.
@@ -63,6 +64,7 @@ pub(crate) fn ensure(need: Need) -> Result<(), String> {
     }
     if need == Need::Test {
         js_packages()?;
+        crate::fuzz::ensure_cargo_fuzz()?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! | `demo` | installs what the demo needs, runs `examples/hello` (under Xvfb with a screenshot when there is no display) |
 //! | `test` | installs what the tests need, then runs every Rust and JS test, the webview end-to-end tests included |
 //! | `deps` | only the installs (system packages, the JS client's npm packages) |
+//! | `fuzz smoke [--seconds N]` / `fuzz <target> [--minutes N]` | builds the cargo-fuzz targets and runs each briefly (a suite of `test`), or one target long (see `fuzz/README.md`) |
 //! | `bench` | the micro-benchmarks (codec, bus) and, when present, the end-to-end benchmark |
 //! | `vectors [--check]` | regenerates the protocol's golden vectors, or checks the committed ones are current |
 //! | `bindings [--check]` | regenerates the examples' TypeScript bindings from their Rust code and compiles their frontends, or checks both are current and type-check; `--package <app> --out <path>` writes any app's bindings |
@@ -16,6 +17,7 @@ mod bindings;
 mod demo;
 mod deps;
 mod display;
+mod fuzz;
 mod run;
 mod soak;
 mod test;
@@ -24,7 +26,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | vectors [--check] | bindings [--check | --package <app> --out <path>] | soak [--minutes N] [--flood N]>";
+    "usage: cargo xtask <demo | test | deps | bench [e2e | micro] | fuzz <smoke | target [--minutes N]> | soak [--minutes N] [--flood N] | vectors [--check] | bindings [--check | --package <app> --out <path>]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Some("deps") => deps::ensure(deps::Need::Test),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("soak") => soak::run(&args),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
         Some("bindings") => match (flag(&args, "--package"), flag(&args, "--out")) {
             (Some(package), Some(out)) => bindings::one(&package, std::path::Path::new(&out)),

@@ -2,7 +2,7 @@
 //!
 //! The suites run in order (a failing suite does not stop the next, so one run shows every
 //! failure): the golden vectors are current, the Rust workspace's tests (unit, integration,
-//! doc and the webview end-to-end tests under Xvfb), then the JS client's tests in Node and
+//! doc and the webview end-to-end tests under Xvfb), a 30-second run of every fuzz target, then the JS client's tests in Node and
 //! headless Chromium, its type check, the committed client bundle, and the generated bindings
 //! (current, and the examples' frontends type-check against them). The last line is
 //! `N passed, N failed`, which CI reads.
@@ -77,6 +77,11 @@ pub(crate) fn run() -> Result<(), String> {
         "rust tests",
         cargo(&["test", "--workspace", "--no-fail-fast"]),
         parse_cargo,
+    );
+    step(
+        "fuzz smoke (every cargo-fuzz target, 30 s each)",
+        cargo(&["xtask", "fuzz", "smoke"]),
+        crate::fuzz::parse_smoke,
     );
     if js.join("package.json").exists() {
         let npm = |script: &str| {
