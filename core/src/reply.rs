@@ -91,7 +91,9 @@ impl Reply {
         let mut head = Vec::with_capacity(RESPONSE_HEAD_MAX);
         encode_response_head(id, 1 << 16, &mut head);
         let room = head.len();
-        let mut buf = vec![0; room];
+        // room for the head and a small value, so most answers allocate once
+        let mut buf = Vec::with_capacity(room + 64);
+        buf.resize(room, 0);
         if let Err(e) = payload::encode_into(value, &mut buf) {
             return Reply::Value(Err(BusError::UnencodableReply {
                 reason: e.to_string(),
