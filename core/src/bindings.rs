@@ -17,7 +17,7 @@
 //! Rust doc comments become JSDoc, Rust error enums become discriminated unions (as serde
 //! writes them), `u64`/`i64` become `number` (PROTOCOL.md §8: the client refuses integers
 //! past 2^53 − 1 rather than rounding them), byte buffers (`serde_bytes::ByteBuf`,
-//! `bytes::Bytes`) become `Uint8Array`. Command and method names become camelCase
+//! `bytes::Bytes`, [`Binary`](crate::Binary)) become `Uint8Array`. Command and method names become camelCase
 //! functions; the payload keeps the Rust argument names.
 //!
 //! An app exports its bindings when asked through the environment, so one command
@@ -364,7 +364,7 @@ fn render(
 fn byte_buffer(ty: &str) -> bool {
     let ty: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
     let last = ty.rsplit("::").next().unwrap_or(&ty);
-    matches!(last, "ByteBuf" | "Bytes") || ty == "&[u8]" || ty == "&serde_bytes::Bytes"
+    matches!(last, "ByteBuf" | "Bytes" | "Binary") || ty == "&[u8]" || ty == "&serde_bytes::Bytes"
 }
 
 /// `open_second` → `openSecond`, `hello/chat` → `helloChat`.
@@ -415,6 +415,7 @@ mod tests {
         assert!(byte_buffer("ByteBuf"));
         assert!(byte_buffer("serde_bytes :: ByteBuf"));
         assert!(byte_buffer("bytes::Bytes"));
+        assert!(byte_buffer("switchboard::Binary"));
         assert!(!byte_buffer("Vec<u8>"));
         assert!(!byte_buffer("String"));
     }

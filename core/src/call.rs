@@ -12,6 +12,7 @@ use switchboard_protocol::{
 };
 
 use crate::app::AppHandle;
+use crate::binary;
 use crate::error::BusError;
 use crate::state::State;
 use crate::window::Window;
@@ -248,13 +249,16 @@ impl Args {
     /// Decode argument `name`; the error names the argument.
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, WireError> {
         match self.raw(name) {
-            Some(raw) => rmp_serde::from_slice::<T>(&raw).map_err(|e| {
-                BusError::BadArgument {
-                    name: name.to_owned(),
-                    reason: e.to_string(),
-                }
-                .into()
-            }),
+            // a `Binary` in the argument is a slice of the frame, not a copy
+            Some(raw) => {
+                binary::borrowing_from(&raw, || rmp_serde::from_slice::<T>(&raw)).map_err(|e| {
+                    BusError::BadArgument {
+                        name: name.to_owned(),
+                        reason: e.to_string(),
+                    }
+                    .into()
+                })
+            }
             None => rmp_serde::from_slice::<T>(&[0xc0]).map_err(|_| {
                 BusError::MissingArgument {
                     name: name.to_owned(),

@@ -262,6 +262,7 @@ async fn run(
     let reply = crate::session::dispatch(route, call).await;
     match reply {
         Reply::Value(Ok(bytes)) => Ok(bytes),
+        Reply::Framed(framed) => Ok(framed.payload()),
         Reply::Value(Err(error)) => Err(ClientError::Remote(error)),
         Reply::Stream(_) => Err(ClientError::Unexpected(format!(
             "`{to}.{method}` answers with a stream; call it through a session"

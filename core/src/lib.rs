@@ -86,6 +86,7 @@ extern crate self as switchboard;
 pub mod actix;
 pub mod actor;
 pub mod app;
+mod binary;
 #[cfg(feature = "bindings")]
 pub mod bindings;
 pub mod call;
@@ -106,6 +107,7 @@ pub mod window;
 
 pub use actor::Actor;
 pub use app::{App, AppBuilder, AppHandle, Plugin};
+pub use binary::Binary;
 pub use call::{Call, Caller};
 pub use capability::{Capability, Grant};
 pub use client::{Client, ClientError};

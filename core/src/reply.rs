@@ -5,7 +5,8 @@ use std::fmt::Display;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use serde::Serialize;
-use switchboard_protocol::{payload, ErrorCode, WireError};
+use switchboard_protocol::codec::{encode_response_head, RESPONSE_HEAD_MAX};
+use switchboard_protocol::{payload, ErrorCode, RequestId, WireError};
 
 use crate::error::BusError;
 use crate::stream::Stream;
@@ -16,6 +17,45 @@ pub enum Reply {
     Value(Result<Bytes, WireError>),
     /// A streamed answer, sent as `stream_item`s under credit, then `stream_end`.
     Stream(BoxStream<'static, Result<Bytes, WireError>>),
+    /// A value already written as the whole `response` frame answering one request (what
+    /// [`Reply::framed`] makes, and the macros for every handler's value): a session sends
+    /// the frame as it is instead of copying the payload into a new one.
+    Framed(Framed),
+}
+
+/// A value encoded as the `response` frame that answers one request: the frame head, then
+/// the payload, in one buffer. See [`Reply::framed`].
+#[derive(Clone)]
+pub struct Framed {
+    frame: Bytes,
+    payload_at: usize,
+    id: RequestId,
+}
+
+impl Framed {
+    /// The request this frame answers.
+    pub fn id(&self) -> RequestId {
+        self.id
+    }
+
+    /// The encoded value (a slice of the frame, no copy).
+    pub fn payload(&self) -> Bytes {
+        self.frame.slice(self.payload_at..)
+    }
+
+    /// The whole `response` frame.
+    pub fn into_frame(self) -> Bytes {
+        self.frame
+    }
+}
+
+impl std::fmt::Debug for Framed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Framed")
+            .field("id", &self.id)
+            .field("payload", &self.payload())
+            .finish()
+    }
 }
 
 impl Reply {
@@ -27,6 +67,59 @@ impl Reply {
     /// Encode `value` as the answer.
     pub fn value<T: Serialize + ?Sized>(value: &T) -> Self {
         Reply::Value(encode(value))
+    }
+
+    /// Encode `value` as the answer to request `id`, written at once as its whole
+    /// `response` frame: the payload is encoded after room for the frame's head, and the
+    /// head written in front of it, so answering copies the value's bytes once (a
+    /// [`Binary`](crate::Binary) of 16 MiB is copied into the frame and nowhere else).
+    /// A session whose request has another id answers with the payload alone.
+    ///
+    /// ```
+    /// use switchboard::reply::Reply;
+    /// use switchboard::protocol::{Frame, Limits, RequestId};
+    /// let id = RequestId::new(7).unwrap();
+    /// let Reply::Framed(framed) = Reply::framed(&"hi", id) else { unreachable!() };
+    /// assert_eq!(&framed.payload()[..], [0xa2, b'h', b'i']);
+    /// let frame = Frame::decode(&framed.into_frame(), &Limits::default()).unwrap();
+    /// assert!(matches!(frame, Frame::Response(r) if r.id == id));
+    /// ```
+    pub fn framed<T: Serialize + ?Sized>(value: &T, id: RequestId) -> Self {
+        // Room for the head of a payload past 64 KiB (a `bin32` header): exact for the
+        // large payloads this is for, so their frame starts at the buffer's start and a
+        // transport that wants a `Vec` gets this one without moving the bytes.
+        let mut head = Vec::with_capacity(RESPONSE_HEAD_MAX);
+        encode_response_head(id, 1 << 16, &mut head);
+        let room = head.len();
+        // room for the head and a small value, so most answers allocate once
+        let mut buf = Vec::with_capacity(room + 64);
+        buf.resize(room, 0);
+        if let Err(e) = payload::encode_into(value, &mut buf) {
+            return Reply::Value(Err(BusError::UnencodableReply {
+                reason: e.to_string(),
+            }
+            .into()));
+        }
+        let len = buf.len() - room;
+        head.clear();
+        encode_response_head(id, len, &mut head);
+        // a shorter head (a smaller payload's `bin8`/`bin16` header) ends where the room does
+        let start = room - head.len();
+        buf[start..room].copy_from_slice(&head);
+        Reply::Framed(Framed {
+            frame: Bytes::from(buf).slice(start..),
+            payload_at: head.len(),
+            id,
+        })
+    }
+
+    /// The one answer's encoded value or error; `None` for a stream.
+    pub fn into_value(self) -> Option<Result<Bytes, WireError>> {
+        match self {
+            Reply::Value(result) => Some(result),
+            Reply::Framed(framed) => Some(Ok(framed.payload())),
+            Reply::Stream(_) => None,
+        }
     }
 }
 
@@ -41,6 +134,7 @@ impl std::fmt::Debug for Reply {
         match self {
             Reply::Value(v) => f.debug_tuple("Value").field(v).finish(),
             Reply::Stream(_) => f.write_str("Stream(..)"),
+            Reply::Framed(framed) => f.debug_tuple("Framed").field(framed).finish(),
         }
     }
 }
@@ -64,11 +158,25 @@ pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, WireErro
 pub trait IntoReply {
     /// Encode the answer.
     fn into_reply(self) -> Reply;
+
+    /// Encode the answer to request `id` (what the macros call): a value as its whole
+    /// `response` frame ([`Reply::framed`]). By default, [`IntoReply::into_reply`].
+    fn into_reply_to(self, id: RequestId) -> Reply
+    where
+        Self: Sized,
+    {
+        let _ = id;
+        self.into_reply()
+    }
 }
 
 impl<T: Serialize> IntoReply for T {
     fn into_reply(self) -> Reply {
         Reply::value(&self)
+    }
+
+    fn into_reply_to(self, id: RequestId) -> Reply {
+        Reply::framed(&self, id)
     }
 }
 

@@ -32,7 +32,7 @@ mod reader;
 use bytes::Bytes;
 
 pub use self::error::DecodeError;
-use crate::frame::Frame;
+use crate::frame::{Frame, RequestId};
 use crate::limits::Limits;
 
 pub(crate) use self::encode::{put_array, put_bin};
@@ -107,6 +107,31 @@ impl Frame {
             Bytes::copy_from_slice(&bytes[start..end])
         })
     }
+}
+
+/// The most bytes [`encode_response_head`] writes (a 9-byte id and a `bin32` header).
+pub const RESPONSE_HEAD_MAX: usize = 35;
+
+/// Appends the head of the canonical `response` frame that answers `id` with an `ok`
+/// payload of `payload_len` bytes: everything before the payload's bytes. That head
+/// followed by the payload is the frame [`Frame::encode`] writes, so a host can write the
+/// frame around a payload it has already encoded (in the same buffer) instead of copying
+/// the payload into a new one. At most [`RESPONSE_HEAD_MAX`] bytes.
+///
+/// ```
+/// use bytes::Bytes;
+/// use switchboard_protocol::{codec, Frame, RequestId, Response};
+/// let id = RequestId::new(300).unwrap();
+/// let payload = vec![0xc3; 70_000];
+/// let mut frame = Vec::new();
+/// codec::encode_response_head(id, payload.len(), &mut frame);
+/// assert!(frame.len() <= codec::RESPONSE_HEAD_MAX);
+/// frame.extend_from_slice(&payload);
+/// let whole = Frame::Response(Response { id, result: Ok(Bytes::from(payload)) });
+/// assert_eq!(frame, whole.encode());
+/// ```
+pub fn encode_response_head(id: RequestId, payload_len: usize, out: &mut Vec<u8>) {
+    encode::put_response_head(out, id, payload_len);
 }
 
 #[cfg(test)]

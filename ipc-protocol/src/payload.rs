@@ -96,6 +96,21 @@ pub fn to_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, PayloadError>
         .map_err(|e| PayloadError::Encode(e.to_string()))
 }
 
+/// Appends `value`'s payload encoding to `out` (the bytes [`to_bytes`] returns).
+///
+/// ```
+/// use switchboard_protocol::payload;
+/// let mut out = vec![0xff];
+/// payload::encode_into(&1u8, &mut out).unwrap();
+/// assert_eq!(out, [0xff, 0x01]);
+/// ```
+pub fn encode_into<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), PayloadError> {
+    rmp_serde::encode::write_named(out, value).map_err(|e| PayloadError::Encode(e.to_string()))
+}
+
 /// Decodes a payload: structure first (length ≤ `max_frame`, depth ≤ `max_depth`, every
 /// length within the input, at most `max_elements` values and `max_map_entries` entries
 /// in a map), then no trailing bytes, then serde.

@@ -23,6 +23,7 @@ import {
   decodePayload,
   encodeFrame,
   encodePayload,
+  encodeRequest,
   isBatch,
   splitBatch,
 } from "./codec.js";
@@ -44,6 +45,9 @@ import {
 } from "./frames.js";
 import { type StreamOptions, Stream } from "./stream.js";
 import type { Transport } from "./transport.js";
+
+/** The payload field of a request whose bytes were encoded with `encodeRequest`. */
+const EMPTY = new Uint8Array(0);
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -252,9 +256,9 @@ export class Client {
   }
 
   /** Encodes and sends a frame, handling a direct answer. */
-  private async sendFrame(frame: OutgoingFrame): Promise<void> {
+  private async sendFrame(frame: OutgoingFrame, encoded?: Uint8Array): Promise<void> {
     if (this.closed) throw new SwitchboardError("window_closed", "the client is closed");
-    const bytes = encodeFrame(frame);
+    const bytes = encoded ?? encodeFrame(frame);
     if (bytes.length > this.limits.maxFrame) {
       throw new SwitchboardError("too_large", `frame is ${bytes.length} bytes, the limit is ${this.limits.maxFrame}`);
     }
@@ -269,7 +273,7 @@ export class Client {
   }
 
   /** Sends a frame carrying `id` and resolves with its `response.ok` bytes. */
-  private call(frame: OutgoingFrame & { id: number }, opts: InvokeOptions = {}): Promise<Uint8Array> {
+  private call(frame: OutgoingFrame & { id: number }, opts: InvokeOptions = {}, encoded?: Uint8Array): Promise<Uint8Array> {
     const { id } = frame;
     const { signal, timeout } = opts;
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -309,7 +313,7 @@ export class Client {
           reject(new SwitchboardError("deadline_exceeded", `no answer within ${timeout} ms`));
         }, timeout);
       }
-      this.sendFrame(frame).catch((e: unknown) => {
+      this.sendFrame(frame, encoded).catch((e: unknown) => {
         if (!this.pending.has(id)) return;
         settle();
         reject(asError(e));
@@ -334,13 +338,14 @@ export class Client {
    */
   async invoke<T = unknown>(target: string, args: Record<string, unknown> = {}, opts: InvokeOptions = {}): Promise<T> {
     const { to, method } = parseTarget(target);
-    const payload = encodePayload(args, this.limits.maxDepth);
-    const id = this.takeId();
+    const id = this.nextId;
     const deadline = opts.timeout === undefined ? undefined : Math.max(0, Math.ceil(opts.timeout));
-    const ok = await this.call(
-      deadline === undefined ? { k: "request", id, to, method, payload } : { k: "request", id, to, method, payload, deadline },
-      opts,
-    );
+    const head = deadline === undefined ? { id, to, method } : { id, to, method, deadline };
+    // the arguments are encoded straight into the frame (a large `Uint8Array` copied once);
+    // arguments that do not encode use no id
+    const bytes = encodeRequest(head, args, this.limits.maxDepth);
+    this.takeId();
+    const ok = await this.call({ k: "request", ...head, payload: EMPTY }, opts, bytes);
     return decodePayload<T>(ok, this.limits);
   }
 

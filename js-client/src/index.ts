@@ -22,12 +22,14 @@ export {
 export { type ConnectOptions, type InvokeOptions, type SessionInfo, Client, connect, fromWireError } from "./client.js";
 export {
   type DecodeLimits,
+  type RequestHead,
   DEFAULT_LIMITS,
   decodeFrame,
   decodePayload,
   encodeBatch,
   encodeFrame,
   encodePayload,
+  encodeRequest,
   isBatch,
   splitBatch,
 } from "./codec.js";

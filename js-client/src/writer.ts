@@ -34,8 +34,10 @@ export class Writer {
   private ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
+    // Double, or grow to what a large write needs plus a little (a frame's fields after a
+    // big payload) rather than to the next power of two: a 16 MiB `bin` allocates ~16 MiB,
+    // not 32.
+    const size = Math.max(this.buf.length * 2, need + 256);
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
@@ -184,6 +186,32 @@ export class Writer {
     } else if (n < 0x10000) this.u16(0xc5, n);
     else this.u32(0xc6, n);
     this.raw(b);
+  }
+
+  /**
+   * `value` encoded as a payload, inside a `bin`, written once: the payload goes straight
+   * into this buffer and its header is fixed up after (the bytes `bin(encodePayload(value))`
+   * writes, without the payload's own buffer and copy).
+   */
+  binOf(value: unknown, maxDepth: number): void {
+    this.ensure(5);
+    const at = this.pos;
+    this.pos += 5;
+    this.value(value, maxDepth);
+    const n = this.pos - at - 5;
+    const head = n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+    if (head < 5) this.buf.copyWithin(at + head, at + 5, this.pos);
+    this.pos -= 5 - head;
+    if (head === 2) {
+      this.buf[at] = 0xc4;
+      this.buf[at + 1] = n;
+    } else if (head === 3) {
+      this.buf[at] = 0xc5;
+      this.view.setUint16(at + 1, n);
+    } else {
+      this.buf[at] = 0xc6;
+      this.view.setUint32(at + 1, n);
+    }
   }
 
   /** Raw bytes, no header. */

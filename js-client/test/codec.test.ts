@@ -8,6 +8,7 @@ import {
   encodeBatch,
   encodeFrame,
   encodePayload,
+  encodeRequest,
   splitBatch,
 } from "../src/index.js";
 import { hex } from "./vectors.js";
@@ -348,3 +349,35 @@ describe("frames", () => {
 function hexOf(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+describe("encodeRequest writes the payload into the frame once", () => {
+  /** The first index where `a` and `b` differ, or -1. */
+  const diff = (a: Uint8Array, b: Uint8Array): number => {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+    return -1;
+  };
+  const sizes = [0, 1, 200, 255, 256, 65_530, 65_535, 65_536, 70_000, 1 << 20];
+  test.each(sizes)("a %d-byte binary argument gives encodeFrame's bytes", (n) => {
+    const data = new Uint8Array(n).map((_, i) => i * 7);
+    for (const extra of [{}, { deadline: 5_000 }, { credit: 3 }, { deadline: 1, credit: 70_000 }]) {
+      const head = { id: 300, to: "cmd:bulk", method: "", ...extra };
+      const args = { data, tag: "x" };
+      const expected = encodeFrame({ k: "request", ...head, payload: encodePayload(args) });
+      expect(diff(encodeRequest(head, args), expected)).toBe(-1);
+    }
+  });
+
+  test("arguments of every shape match encodePayload", () => {
+    const values: unknown[] = [{}, { n: 41 }, { items: [{ id: 1, name: "é", tags: ["a"], score: 0.5 }] }, { big: 2n ** 63n }];
+    for (const args of values) {
+      const head = { id: 1, to: "counter", method: "add" };
+      expect(diff(encodeRequest(head, args), encodeFrame({ k: "request", ...head, payload: encodePayload(args) }))).toBe(-1);
+    }
+  });
+
+  test("it refuses what encodePayload and encodeFrame refuse", () => {
+    expect(codeOf(() => encodeRequest({ id: 1, to: "cmd:x", method: "" }, { n: 2 ** 60 }))).toBe("bad_payload");
+    expect(codeOf(() => encodeRequest({ id: 2 ** 53, to: "cmd:x", method: "" }, {}))).toBe("malformed");
+    expect(codeOf(() => encodeRequest({ id: 1, to: "no such:address", method: "" }, {}))).toBe("malformed");
+  });
+});

@@ -6,6 +6,9 @@
     ping: (n) => sb.invoke("cmd:ping", { n }),
     echoStruct: (items) => sb.invoke("cmd:echo_struct", { items }),
     codecRoundTrip: (items) => sb.decodePayload(sb.encodePayload({ items })),
+    // the two halves of codecRoundTrip, timed apart for echo_struct's breakdown
+    encodeOnly: (items) => sb.encodePayload({ items }),
+    decodeOnly: (bytes) => sb.decodePayload(bytes),
     bulk: (data) => sb.invoke("cmd:bulk", { data }),
     events: (count, windows) => sb.invoke("cmd:events", { count, windows }),
     async listen() {

@@ -187,7 +187,7 @@ fn call_body(sig: &Signature, callee: TokenStream2) -> syn::Result<TokenStream2>
     let reply = if is_result(&sig.output) {
         quote! {
             match __out {
-                ::std::result::Result::Ok(value) => #p::IntoReply::into_reply(value),
+                ::std::result::Result::Ok(value) => #p::IntoReply::into_reply_to(value, __id),
                 ::std::result::Result::Err(error) => {
                     #[allow(unused_imports)]
                     use #p::{DisplayMessage as _, PlainMessage as _};
@@ -199,12 +199,13 @@ fn call_body(sig: &Signature, callee: TokenStream2) -> syn::Result<TokenStream2>
     } else {
         match &sig.output {
             ReturnType::Type(_, ty) => {
-                quote::quote_spanned!(ty.span() => #p::IntoReply::into_reply(__out))
+                quote::quote_spanned!(ty.span() => #p::IntoReply::into_reply_to(__out, __id))
             }
-            ReturnType::Default => quote!(#p::IntoReply::into_reply(__out)),
+            ReturnType::Default => quote!(#p::IntoReply::into_reply_to(__out, __id)),
         }
     };
     Ok(quote! {
+        let __id = __call.id();
         let __args = match __call.args() {
             ::std::result::Result::Ok(args) => args,
             ::std::result::Result::Err(error) => return #p::Reply::from(error),

@@ -140,6 +140,11 @@ impl Session {
         };
         let result = match outcome {
             Outcome::Reply(Reply::Value(result)) => result,
+            Outcome::Reply(Reply::Framed(framed)) if framed.id() == id => {
+                drop(guard);
+                return Some(framed.into_frame());
+            }
+            Outcome::Reply(Reply::Framed(framed)) => Ok(framed.payload()),
             Outcome::Reply(Reply::Stream(stream)) => {
                 let credit = credit.unwrap_or(DEFAULT_STREAM_CREDIT);
                 let deadline = deadline.zip(deadline_ms);

@@ -67,7 +67,12 @@ fn put_address(out: &mut Vec<u8>, address: &Address) {
 
 /// Appends a binary header and the bytes.
 pub(crate) fn put_bin(out: &mut Vec<u8>, b: &[u8]) {
-    let len = b.len();
+    put_bin_header(out, b.len());
+    out.extend_from_slice(b);
+}
+
+/// Appends a binary header for `len` bytes.
+fn put_bin_header(out: &mut Vec<u8>, len: usize) {
     if len <= usize::from(u8::MAX) {
         out.extend_from_slice(&[Marker::Bin8.to_u8(), len as u8]);
     } else if len <= usize::from(u16::MAX) {
@@ -77,7 +82,6 @@ pub(crate) fn put_bin(out: &mut Vec<u8>, b: &[u8]) {
         out.push(Marker::Bin32.to_u8());
         out.extend_from_slice(&(len as u32).to_be_bytes());
     }
-    out.extend_from_slice(b);
 }
 
 /// Appends a map header of `n` entries.
@@ -142,6 +146,15 @@ fn put_head_v(out: &mut Vec<u8>, fields: usize, kind: &str, version: u32) {
 fn put_id(out: &mut Vec<u8>, id: RequestId) {
     put_str(out, "id");
     put_uint(out, id.get());
+}
+
+/// Appends everything of `response {id, ok}` before the `ok` payload's bytes (whose length
+/// is `payload_len`): the frame is this head followed by the payload.
+pub(crate) fn put_response_head(out: &mut Vec<u8>, id: RequestId, payload_len: usize) {
+    put_head(out, 2, "response");
+    put_id(out, id);
+    put_str(out, "ok");
+    put_bin_header(out, payload_len);
 }
 
 /// A close upper bound of the encoded size, to reserve once.
@@ -231,20 +244,18 @@ pub(crate) fn encode_into(frame: &Frame, out: &mut Vec<u8>) {
                 put_uint(out, u64::from(c));
             }
         }
-        Frame::Response(r) => {
-            put_head(out, 2, kind);
-            put_id(out, r.id);
-            match &r.result {
-                Ok(bytes) => {
-                    put_str(out, "ok");
-                    put_bin(out, bytes);
-                }
-                Err(e) => {
-                    put_str(out, "err");
-                    put_wire_error(out, e);
-                }
+        Frame::Response(r) => match &r.result {
+            Ok(bytes) => {
+                put_response_head(out, r.id, bytes.len());
+                out.extend_from_slice(bytes);
             }
-        }
+            Err(e) => {
+                put_head(out, 2, kind);
+                put_id(out, r.id);
+                put_str(out, "err");
+                put_wire_error(out, e);
+            }
+        },
         Frame::Event(e) => {
             put_head(out, 2 + usize::from(e.from.is_some()), kind);
             put_str(out, "topic");

@@ -440,3 +440,35 @@ fn unknown_keys_past_their_limit_are_too_large() {
         Err(DecodeError::TooManyUnknownKeys { max: 64 })
     ));
 }
+
+#[test]
+fn response_head_and_payload_are_the_canonical_frame() {
+    let ids = [
+        0,
+        1,
+        127,
+        128,
+        255,
+        256,
+        65_535,
+        65_536,
+        u64::from(u32::MAX),
+        MAX_SAFE_INTEGER,
+    ];
+    let mut longest = 0;
+    for id in ids.map(|id| RequestId::new(id).unwrap()) {
+        for len in [0, 1, 255, 256, 65_535, 65_536, 70_000] {
+            let payload = Bytes::from(vec![0xc0; len]);
+            let mut frame = Vec::new();
+            super::encode_response_head(id, len, &mut frame);
+            longest = longest.max(frame.len());
+            frame.extend_from_slice(&payload);
+            let whole = Frame::Response(Response {
+                id,
+                result: Ok(payload),
+            });
+            assert_eq!(frame, whole.encode(), "id {id}, {len} bytes");
+        }
+    }
+    assert_eq!(longest, super::RESPONSE_HEAD_MAX);
+}

@@ -8,8 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use serde_bytes::ByteBuf;
-use switchboard::{App, AppHandle, Capability, State, WindowSpec};
+use switchboard::{App, AppHandle, Binary, Capability, State, WindowSpec};
 use switchboard_bench_e2e::{print_result, HostPings};
 use switchboard_runtime_wry::{assets, Frontend, WryRuntime};
 use tokio::sync::Notify;
@@ -42,9 +41,10 @@ fn echo_struct(items: Vec<Item>) -> Vec<Item> {
     items
 }
 
-/// `bulk`: bytes there and back.
+/// `bulk`: bytes there and back. `Binary` is a slice of the request frame (no copy) and is
+/// written straight into the response frame (one copy).
 #[switchboard::command]
-fn bulk(data: ByteBuf) -> ByteBuf {
+fn bulk(data: Binary) -> Binary {
     data
 }
 
