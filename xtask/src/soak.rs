@@ -9,7 +9,8 @@
 //! WebDriver: the page drives itself and the app reports (`src/faults.rs`), so nothing but the
 //! app can stall a ten-minute run. At the end it prints requests sent, answered (with their
 //! outcomes), lost, peak RSS, restarts and window cycles, and fails when a request was lost,
-//! a cycle failed, a request was answered with an unexpected code, or the app did not exit
+//! a cycle failed, a request was answered with an unexpected code, the soak page stopped
+//! (no heartbeat for a minute: the app says what it was doing), or the app did not exit
 //! cleanly in time.
 
 use std::io::{BufRead, BufReader};
@@ -101,6 +102,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                         started.elapsed().as_secs(),
                         &line["SOAK-ROUND ".len()..]
                     );
+                } else if line.starts_with("SOAK-STALL") {
+                    println!("xtask: [{:>4} s] {line}", started.elapsed().as_secs());
                 } else if line.starts_with("SOAK ") {
                     *summary.lock().unwrap_or_else(|e| e.into_inner()) = Some(line);
                 }
@@ -184,13 +187,18 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         n("sessions"),
         n("windows")
     );
-    if line.contains("cycler_error") {
+    if line.contains("cycler_error") || line.contains("stalled=") {
         println!("soak: {line}");
     }
     let lost = field("lost");
     if lost != Some(0) || !exit.success() || n("other_errors") > 0 {
+        let stalled = if line.contains("stalled=") {
+            ", the soak page stopped (no heartbeat)"
+        } else {
+            ""
+        };
         return Err(format!(
-            "soak failed: lost {lost:?}, other errors {}, app {exit}",
+            "soak failed: lost {lost:?}, other errors {}, app {exit}{stalled}",
             n("other_errors")
         ));
     }

@@ -10,6 +10,8 @@
   // request ids of their own, far above the client's
   let nextId = 1e12;
   let hello = null;
+  // `call`'s requests still unanswered, oldest first: id -> { t, route }
+  const pending = new Map();
 
   // One request by the route the real client uses for small frames (the native reply route),
   // fetch where it does not exist. Resolves { ok } or { code }; rejects on anything untyped.
@@ -20,7 +22,11 @@
     if (!hello) hello = SB.invokeViaReply('cmd:faults_ping', {});
     await hello;
     const id = nextId++;
-    const text = await reply().postMessage(SB.b64(SB.encode({ v: 1, k: 'request', id, to, method: method || '', payload: SB.encode(args || {}) })));
+    pending.set(id, { t: Date.now(), route: to + '.' + (method || '') });
+    let text;
+    try {
+      text = await reply().postMessage(SB.b64(SB.encode({ v: 1, k: 'request', id, to, method: method || '', payload: SB.encode(args || {}) })));
+    } finally { pending.delete(id); }
     const frame = SB.decode(unb64(text));
     if (frame.k === 'response' && frame.id === id) {
       if (frame.err) return { code: frame.err.code };
@@ -106,17 +112,39 @@
   const show = (text) => { const el = document.getElementById('status'); if (el) el.textContent = text; };
 
   // The soak: rounds of a flood and a panicking actor, as long as the app asks for more.
+  // Every 5 s a heartbeat by fetch (not the reply route the rounds use) tells the app what
+  // the page is doing; the app ends the soak when the heartbeats stop (the page is gone).
   async function soak() {
-    for (let round = 0; ; round++) {
-      const next = await call('cmd:faults_soak_next', '', {});
-      if (!next.ok) break;
-      const f = await flood('soak-flood', next.ok.flood, 4096, 'faults-sink', 'add', (i) => ({ n: i }));
-      const p = await flood('soak-panic', next.ok.panic, 64, 'flaky', 'work', (i) => ({ n: i }));
-      const totals = add(add({ rounds: 1 }, count(f)), count(p));
-      show('round ' + round + ': ' + JSON.stringify(totals));
-      await call('cmd:faults_soak_report', '', { counts: totals });
+    const at = { step: 'start', error: '' };
+    let beating = false;
+    setInterval(() => {
+      if (beating) return;
+      const first = pending.entries().next().value;
+      const oldest = first ? first[1].route + ' ' + (Date.now() - first[1].t) + ' ms' : '-';
+      const state = at.step + ', ' + pending.size + ' unanswered, oldest ' + oldest + (at.error ? ', ' + at.error : '');
+      beating = true;
+      SB.invoke('cmd:faults_soak_progress', { state }).catch(() => undefined).then(() => { beating = false; });
+    }, 5000);
+    try {
+      for (let round = 0; ; round++) {
+        at.step = 'round ' + round + ' next';
+        const next = await call('cmd:faults_soak_next', '', {});
+        if (!next.ok) break;
+        at.step = 'round ' + round + ' flood';
+        const f = await flood('soak-flood', next.ok.flood, 4096, 'faults-sink', 'add', (i) => ({ n: i }));
+        at.step = 'round ' + round + ' panic';
+        const p = await flood('soak-panic', next.ok.panic, 64, 'flaky', 'work', (i) => ({ n: i }));
+        const totals = add(add({ rounds: 1 }, count(f)), count(p));
+        show('round ' + round + ': ' + JSON.stringify(totals));
+        at.step = 'round ' + round + ' report';
+        await call('cmd:faults_soak_report', '', { counts: totals });
+      }
+      at.step = 'finish';
+      await call('cmd:faults_soak_finish', '', {});
+    } catch (e) {
+      at.error = 'failed: ' + String(e && e.message || e);
+      throw e;
     }
-    await call('cmd:faults_soak_finish', '', {});
   }
 
   // Shutdown with calls in flight: ticks, 16 MiB answers, async holds and blocking naps that

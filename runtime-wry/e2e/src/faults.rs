@@ -8,7 +8,9 @@
 //! - `shutdown`: the page puts calls in flight (ticks, 16 MiB answers, async and blocking
 //!   sleeps), then asks the app to exit; the test reads the exit status and stderr;
 //! - `soak:<seconds>[:<flood size>]` (default 1,000,000): the page floods, runs the panicking actor, and the app cycles windows
-//!   meanwhile, until the time is up; then the app prints one `SOAK ...` line and exits.
+//!   meanwhile, until the time is up; then the app prints one `SOAK ...` line and exits. The
+//!   page sends a heartbeat every 5 s (by fetch); after a minute without one the app ends the
+//!   soak as failed (`stalled=` names what the page was doing) instead of waiting forever.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -53,7 +55,13 @@ struct Soak {
     stop_cycling: Arc<AtomicBool>,
     cycler: Option<tokio::task::JoinHandle<Result<(), String>>>,
     peak_rss_kb: u64,
+    /// The page's last heartbeat: when, and what it said.
+    heartbeat: (Instant, String),
 }
+
+/// Heartbeats the soak page may miss before the app ends the soak as stalled (the page
+/// beats every 5 s; its process can die under the app, e.g. killed by WebKit).
+const SOAK_SILENCE: Duration = Duration::from_secs(60);
 
 /// Counts a started operation as cancelled when dropped before it finished (the future of a
 /// call whose window went away is dropped: that is how Rust code sees the window gone).
@@ -318,14 +326,29 @@ fn faults_soak_next(faults: State<Faults>, app: AppHandle) -> Option<BTreeMap<St
     soak.peak_rss_kb = soak.peak_rss_kb.max(proc_status().0);
     if soak.cycler.is_none() {
         let stop = soak.stop_cycling.clone();
-        let faults = faults.clone();
-        let app = app.clone();
+        let (cycler_faults, cycler_app) = (faults.clone(), app.clone());
         soak.cycler = Some(tokio::spawn(async move {
             while !stop.load(Ordering::SeqCst) {
-                cycle_once(&app, &faults).await?;
+                cycle_once(&cycler_app, &cycler_faults).await?;
             }
             Ok(())
         }));
+        soak.heartbeat.0 = Instant::now();
+        let (faults, app) = (faults.clone(), app.clone());
+        tokio::spawn(async move {
+            let silent = loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let soak = faults.soak.lock().unwrap_or_else(|e| e.into_inner());
+                let Some(soak) = soak.as_ref() else { return };
+                if soak.heartbeat.0.elapsed() > SOAK_SILENCE {
+                    break soak.heartbeat.1.clone();
+                }
+            };
+            println!(
+                "SOAK-STALL the page sent no heartbeat for {SOAK_SILENCE:?}; its last: {silent}"
+            );
+            finish_soak(&faults, &app, Some(silent)).await;
+        });
     }
     if Instant::now() >= soak.until {
         return None;
@@ -334,6 +357,15 @@ fn faults_soak_next(faults: State<Faults>, app: AppHandle) -> Option<BTreeMap<St
         ("flood".to_owned(), soak.flood),
         ("panic".to_owned(), 10_000),
     ]))
+}
+
+/// The soak page's heartbeat: what it is doing (a line for the stall report).
+#[switchboard::command]
+fn faults_soak_progress(state: String, faults: State<Faults>) {
+    let mut soak = faults.soak.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(soak) = soak.as_mut() {
+        soak.heartbeat = (Instant::now(), state);
+    }
 }
 
 /// The soak page's counts of one round, added to the totals.
@@ -366,6 +398,12 @@ fn faults_soak_report(counts: BTreeMap<String, u64>, faults: State<Faults>) {
 /// cycler failed).
 #[switchboard::command]
 async fn faults_soak_finish(faults: State<Faults>, app: AppHandle) {
+    finish_soak(&faults, &app, None).await;
+}
+
+/// Stop cycling, print the summary, exit: 1 if a request was lost, the cycler failed, or
+/// the page `stalled` (its last heartbeat given).
+async fn finish_soak(faults: &Faults, app: &AppHandle, stalled: Option<String>) {
     let (cycler, totals, peak) = {
         let mut soak = faults.soak.lock().unwrap_or_else(|e| e.into_inner());
         let Some(soak) = soak.as_mut() else { return };
@@ -383,14 +421,14 @@ async fn faults_soak_finish(faults: State<Faults>, app: AppHandle) {
         },
         None => Ok(()),
     };
-    let s = stats(&faults, &app);
+    let s = stats(faults, app);
     let get = |k: &str| totals.get(k).copied().unwrap_or(0);
     let lost = get("lost");
     // answered counted from the outcomes, not from what was sent
     let answered = get("ok") + get("busy") + get("actor_failed") + get("other");
     let line = format!(
         "SOAK sent={} answered={} ok={} busy={} actor_failed={} other_errors={} lost={} \
-         peak_rss_kb={} hwm_kb={} rss_kb={} restarts={} panics={} cycles={} threads={} sessions={} windows={} rounds={}{}",
+         peak_rss_kb={} hwm_kb={} rss_kb={} restarts={} panics={} cycles={} threads={} sessions={} windows={} rounds={}{}{}",
         get("sent"),
         answered,
         get("ok"),
@@ -411,11 +449,19 @@ async fn faults_soak_finish(faults: State<Faults>, app: AppHandle) {
         match &cycler {
             Ok(()) => String::new(),
             Err(e) => format!(" cycler_error={e:?}"),
+        },
+        match &stalled {
+            None => String::new(),
+            Some(last) => format!(" stalled={last:?}"),
         }
     );
     println!("{line}");
     eprintln!("{line}");
-    let failed = lost > 0 || answered != get("sent") || cycler.is_err() || get("other") > 0;
+    let failed = lost > 0
+        || answered != get("sent")
+        || cycler.is_err()
+        || get("other") > 0
+        || stalled.is_some();
     app.exit(i32::from(failed));
 }
 
@@ -453,6 +499,7 @@ pub(crate) fn install(builder: AppBuilder) -> AppBuilder {
             stop_cycling: Arc::new(AtomicBool::new(false)),
             cycler: None,
             peak_rss_kb: 0,
+            heartbeat: (Instant::now(), "none yet".to_owned()),
         });
         window = Some("soak");
     }
@@ -475,6 +522,7 @@ pub(crate) fn install(builder: AppBuilder) -> AppBuilder {
             faults_exit,
             faults_soak_next,
             faults_soak_report,
+            faults_soak_progress,
             faults_soak_finish
         ])
         .capability(
