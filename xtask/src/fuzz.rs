@@ -41,11 +41,11 @@ pub(crate) const CARGO_FUZZ_VERSION: &str = "0.13.1";
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("smoke") => {
-            let seconds = number(args, "--seconds")?.unwrap_or(30);
+            let seconds = crate::number(args, "--seconds")?.unwrap_or(30);
             smoke(seconds)
         }
         Some(target) if TARGETS.contains(&target) => {
-            let minutes = number(args, "--minutes")?.unwrap_or(10);
+            let minutes = crate::number(args, "--minutes")?.unwrap_or(10);
             long(target, minutes)
         }
         _ => Err(format!(
@@ -53,15 +53,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             TARGETS.join(" | ")
         )),
     }
-}
-
-fn number(args: &[String], name: &str) -> Result<Option<u64>, String> {
-    crate::flag(args, name)
-        .map(|v| {
-            v.parse()
-                .map_err(|_| format!("{name} takes a number, not `{v}`"))
-        })
-        .transpose()
 }
 
 /// Install cargo-fuzz when it is missing or another version.

@@ -65,6 +65,16 @@ fn flag(args: &[String], name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
+/// The whole number after `name` in `args`, if it is there (`--minutes 10`).
+fn number(args: &[String], name: &str) -> Result<Option<u64>, String> {
+    flag(args, name)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| format!("{name} takes a whole number, not `{v}`"))
+        })
+        .transpose()
+}
+
 /// The workspace root (the parent of this crate's folder).
 pub(crate) fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -25,20 +25,10 @@ use crate::run::{cargo, status};
 use crate::{deps, display, root};
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    let minutes: u64 = match crate::flag(args, "--minutes") {
-        Some(m) => m
-            .parse()
-            .map_err(|_| format!("soak: --minutes takes a whole number, not `{m}`"))?,
-        None => 10,
-    };
+    let minutes = crate::number(args, "--minutes")?.unwrap_or(10);
     // requests a flood round sends (default 1,000,000); a smaller flood leaves the window
     // cycler more of the two cores
-    let flood: u64 = match crate::flag(args, "--flood") {
-        Some(n) => n
-            .parse()
-            .map_err(|_| format!("soak: --flood takes a whole number, not `{n}`"))?,
-        None => 1_000_000,
-    };
+    let flood = crate::number(args, "--flood")?.unwrap_or(1_000_000);
     deps::ensure(deps::Need::Demo)?;
     status(&mut cargo(&[
         "build",
