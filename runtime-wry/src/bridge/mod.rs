@@ -1040,6 +1040,43 @@ mod tests {
     }
 
     #[test]
+    fn an_oversized_reply_route_message_is_refused_under_a_limit_below_the_peek() {
+        // a limit whose base64 (1,368 chars) is shorter than the peeked prefix (5,460)
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let trusted = TrustedOrigins::new([Origin::parse("app://localhost").unwrap()]);
+        let mut inner = Bridge::new(trusted, rt.handle().clone());
+        inner.limits.max_frame = 1024;
+        let bridge = Arc::new(inner);
+        let link = link("main", "app://localhost/", Arc::default());
+        link.navigated("app://localhost/");
+        bridge.attach(link);
+        let token = token(&bridge, "app://localhost").unwrap();
+        let (later, _answered) = reply_later();
+        let mut frame = request_frame(12);
+        frame.resize(2000, 0);
+        let message = format!("{token}:{}{}", b64(&frame[..600]), "!".repeat(2000));
+        let ReplyAction::Now(_, Some(text)) =
+            bridge.handle_reply("main", message.as_bytes(), 1, &later)
+        else {
+            panic!("expected an answer now");
+        };
+        let answer = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap();
+        match Frame::decode_slice(&answer, &Limits::default()).unwrap() {
+            Frame::Response(r) => {
+                assert_eq!(r.id.get(), 12);
+                assert_eq!(r.result.unwrap_err().code, ErrorCode::TooLarge);
+            }
+            other => panic!("expected too_large, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn a_late_answer_names_the_document_it_belongs_to() {
         // a session whose answers come later, from the runtime
         struct Later(Arc<AtomicUsize>);

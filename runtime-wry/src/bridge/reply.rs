@@ -130,7 +130,7 @@ impl Bridge {
     fn reply_frame(&self, body: &[u8]) -> Result<Bytes, Vec<u8>> {
         if body.len() > base64_len(self.limits.max_frame) {
             // the request id, from a bounded prefix of the base64 (4 chars = 3 bytes)
-            let prefix = &body[..switchboard_protocol::PEEK_PREFIX / 3 * 4];
+            let prefix = &body[..body.len().min(switchboard_protocol::PEEK_PREFIX / 3 * 4)];
             let valid = prefix
                 .iter()
                 .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/')))
