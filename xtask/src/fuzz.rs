@@ -31,6 +31,7 @@ pub(crate) const TARGETS: &[&str] = &[
     "batch",
     "payload",
     "bridge_request",
+    "bridge_message",
     "capabilities",
 ];
 

@@ -42,7 +42,7 @@
 /// assert!(script.contains("'switchboard://localhost/token'"));
 /// ```
 pub(crate) fn ipc_guard_script(base: &str) -> String {
-    let limit = super::base64_len(switchboard_protocol::Limits::default().max_frame);
+    let limit = super::parse::base64_len(switchboard_protocol::Limits::default().max_frame);
     format!(
         "(function () {{ 'use strict'; \
          var w = window.webkit; var h = w && w.messageHandlers; var real = h && h.ipc; \

@@ -152,7 +152,7 @@ impl WindowLink {
     pub(crate) fn document_of_token(&self, token: &str) -> Option<(DocumentId, Origin)> {
         let doc = self.lock();
         match (&doc.token, &doc.origin) {
-            (Some(mine), Some(origin)) if !doc.closed && constant_time_eq(mine, token) => {
+            (Some(mine), Some(origin)) if !doc.closed && super::parse::same_token(mine, token) => {
                 Some((doc.id, origin.clone()))
             }
             _ => None,
@@ -238,13 +238,4 @@ impl WindowLink {
     pub(crate) fn sessions(&self) -> usize {
         self.lock().channels.len()
     }
-}
-
-/// Compare two tokens without an early exit on the first differing byte.
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }

@@ -114,6 +114,7 @@ mod drive;
 mod guard;
 mod link;
 mod outbox;
+mod parse;
 mod reply;
 
 use std::borrow::Cow;
@@ -131,6 +132,7 @@ use switchboard_protocol::{
 use wry::http::{header, HeaderValue, Request, Response, StatusCode};
 
 use crate::origin::{Origin, TrustedOrigins};
+use parse::{Endpoint, FrameTextError, Route};
 
 pub(crate) use guard::ipc_guard_script;
 pub(crate) use link::{Connect, DocumentId, Refused, ScheduleFlush, WindowLink};
@@ -228,35 +230,38 @@ impl Bridge {
         tracing::trace!(webview = webview_id, %path, %method, ?origin, "bridge request");
 
         let link = self.link(webview_id);
-        if method == "OPTIONS" {
-            let trusted = link
-                .as_ref()
-                .is_some_and(|link| self.channel(link, origin.as_ref()).is_ok());
-            let mut response = response(
-                StatusCode::NO_CONTENT,
-                trusted.then_some(allow_origin).flatten(),
-                Cow::Borrowed(&[]),
-            );
-            let headers = response.headers_mut();
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("POST"),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from_static("600"),
-            );
-            responder(response);
-            return;
-        }
-        if method != "POST" {
-            responder(response(
-                StatusCode::METHOD_NOT_ALLOWED,
-                None,
-                Cow::Borrowed(b"the bridge takes POST"),
-            ));
-            return;
-        }
+        let endpoint = match Route::of(&method, &path) {
+            Route::Post(endpoint) => endpoint,
+            Route::Preflight => {
+                let trusted = link
+                    .as_ref()
+                    .is_some_and(|link| self.channel(link, origin.as_ref()).is_ok());
+                let mut response = response(
+                    StatusCode::NO_CONTENT,
+                    trusted.then_some(allow_origin).flatten(),
+                    Cow::Borrowed(&[]),
+                );
+                let headers = response.headers_mut();
+                headers.insert(
+                    header::ACCESS_CONTROL_ALLOW_METHODS,
+                    HeaderValue::from_static("POST"),
+                );
+                headers.insert(
+                    header::ACCESS_CONTROL_MAX_AGE,
+                    HeaderValue::from_static("600"),
+                );
+                responder(response);
+                return;
+            }
+            Route::WrongMethod => {
+                responder(response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    None,
+                    Cow::Borrowed(b"the bridge takes POST"),
+                ));
+                return;
+            }
+        };
         let Some(link) = link else {
             // a webview we do not know (closing, or not ours): nothing to route to
             let frame = refusal(
@@ -267,8 +272,8 @@ impl Bridge {
             responder(response(StatusCode::OK, allow_origin, Cow::Owned(frame)));
             return;
         };
-        match path.as_str() {
-            "/token" => {
+        match endpoint {
+            Endpoint::Token => {
                 // trusted: the app's own origin, or one a capability grants something
                 let trusted = self.channel(&link, origin.as_ref()).is_ok();
                 match link.issue_token(origin.as_ref(), trusted) {
@@ -290,7 +295,7 @@ impl Bridge {
                     }
                 }
             }
-            "/ipc" => {
+            Endpoint::Ipc => {
                 let channel = match self.channel(&link, origin.as_ref()) {
                     Ok(channel) => channel,
                     Err(refused) => {
@@ -321,7 +326,7 @@ impl Bridge {
                     }
                 }
             }
-            "/poll" => {
+            Endpoint::Poll => {
                 let Ok(channel) = self.channel(&link, origin.as_ref()) else {
                     responder(response(
                         StatusCode::FORBIDDEN,
@@ -340,7 +345,7 @@ impl Bridge {
                     outbox.arm(generation, timer.abort_handle());
                 }
             }
-            _ => responder(response(
+            Endpoint::Unknown => responder(response(
                 StatusCode::NOT_FOUND,
                 allow_origin,
                 Cow::Owned(format!("no bridge endpoint at {path}").into_bytes()),
@@ -361,38 +366,29 @@ impl Bridge {
     ) -> Option<(DocumentId, Bytes)> {
         let link = self.link(label)?;
         // wry cannot tell which frame or document posted: only the document's token can
-        let Some((document, origin)) = message
-            .split_once(':')
-            .and_then(|(token, _)| link.document_of_token(token))
+        let Some(((document, origin), message)) = parse::split_post_message(message)
+            .and_then(|(token, text)| Some((link.document_of_token(token)?, text)))
         else {
             tracing::warn!(window = %link.label, "postMessage without this document's token dropped");
             return None;
         };
-        let message = message.split_once(':').map_or("", |(_, m)| m).trim();
         let refuse = |code: ErrorCode, text: &str| {
-            // the id of a request, from a bounded prefix of the base64 (4 chars = 3 bytes)
-            let prefix = &message.as_bytes()[..message.len().min(PEEK_PREFIX / 3 * 4)];
-            let valid = prefix
-                .iter()
-                .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/')))
-                .unwrap_or(prefix.len());
-            let head = base64::engine::general_purpose::STANDARD
-                .decode(&prefix[..valid / 4 * 4])
-                .unwrap_or_default();
+            // the id of a request, from a bounded prefix of the base64
+            let head = parse::peek_head(message.as_bytes());
             Some((document, Bytes::from(refusal(&head, code, text))))
         };
-        if message.len() > base64_len(self.limits.max_frame) {
-            return refuse(
-                ErrorCode::TooLarge,
-                &format!(
-                    "a postMessage frame is limited to {} bytes",
-                    self.limits.max_frame
-                ),
-            );
-        }
-        let bytes = match base64::engine::general_purpose::STANDARD.decode(message) {
-            Ok(bytes) => Bytes::from(bytes),
-            Err(e) => {
+        let bytes = match parse::decode_frame_text(message.as_bytes(), self.limits.max_frame) {
+            Ok(bytes) => bytes,
+            Err(FrameTextError::TooLarge) => {
+                return refuse(
+                    ErrorCode::TooLarge,
+                    &format!(
+                        "a postMessage frame is limited to {} bytes",
+                        self.limits.max_frame
+                    ),
+                );
+            }
+            Err(FrameTextError::NotBase64(e)) => {
                 let frame = error_frame(
                     ErrorCode::Malformed,
                     &format!("postMessage body is not base64: {e}"),
@@ -418,11 +414,6 @@ impl Bridge {
         });
         ready.flatten().map(|answer| (document, answer))
     }
-}
-
-/// Length of the base64 text of `n` bytes.
-fn base64_len(n: usize) -> usize {
-    n.div_ceil(3) * 4
 }
 
 /// The wire error answering a caller that gets no session.
@@ -1029,6 +1020,43 @@ mod tests {
             .0;
         let answer = base64::engine::general_purpose::STANDARD
             .decode(body)
+            .unwrap();
+        match Frame::decode_slice(&answer, &Limits::default()).unwrap() {
+            Frame::Response(r) => {
+                assert_eq!(r.id.get(), 12);
+                assert_eq!(r.result.unwrap_err().code, ErrorCode::TooLarge);
+            }
+            other => panic!("expected too_large, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_oversized_reply_route_message_is_refused_under_a_limit_below_the_peek() {
+        // a limit whose base64 (1,368 chars) is shorter than the peeked prefix (5,460)
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let trusted = TrustedOrigins::new([Origin::parse("app://localhost").unwrap()]);
+        let mut inner = Bridge::new(trusted, rt.handle().clone());
+        inner.limits.max_frame = 1024;
+        let bridge = Arc::new(inner);
+        let link = link("main", "app://localhost/", Arc::default());
+        link.navigated("app://localhost/");
+        bridge.attach(link);
+        let token = token(&bridge, "app://localhost").unwrap();
+        let (later, _answered) = reply_later();
+        let mut frame = request_frame(12);
+        frame.resize(2000, 0);
+        let message = format!("{token}:{}{}", b64(&frame[..600]), "!".repeat(2000));
+        let ReplyAction::Now(_, Some(text)) =
+            bridge.handle_reply("main", message.as_bytes(), 1, &later)
+        else {
+            panic!("expected an answer now");
+        };
+        let answer = base64::engine::general_purpose::STANDARD
+            .decode(text)
             .unwrap();
         match Frame::decode_slice(&answer, &Limits::default()).unwrap() {
             Frame::Response(r) => {

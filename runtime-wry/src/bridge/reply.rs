@@ -29,11 +29,9 @@ use bytes::Bytes;
 use switchboard_protocol::ErrorCode;
 
 use super::outbox::{PollAnswer, Waiter};
-use super::{base64_len, error_frame, refusal, refused_error, Bridge, DocumentId, POLL_HOLD};
+use super::parse::{self, FrameTextError, ReplyBody};
+use super::{error_frame, refusal, refused_error, Bridge, DocumentId, POLL_HOLD};
 use crate::origin::Origin;
-
-/// The message that asks for pushed frames (after the token and its colon).
-pub(crate) const POLL: &str = "!";
 
 /// Which reply of a window an answer is for (the UI thread keeps the replies).
 pub(crate) type ReplyId = u64;
@@ -87,11 +85,10 @@ impl Bridge {
         let Some(link) = self.link(label) else {
             return ReplyAction::Refuse("switchboard: this window is closed");
         };
-        let Some(colon) = message.iter().position(|&b| b == b':') else {
+        let Some((token, body)) = parse::split_reply_message(message) else {
             tracing::warn!(window = %link.label, "reply-route message without a token dropped");
             return ReplyAction::Refuse(REFUSED);
         };
-        let (token, body) = (&message[..colon], &message[colon + 1..]);
         let Some((document, origin)) = std::str::from_utf8(token)
             .ok()
             .and_then(|token| link.document_of_token(token))
@@ -99,9 +96,10 @@ impl Bridge {
             tracing::warn!(window = %link.label, "reply-route message without this document's token dropped");
             return ReplyAction::Refuse(REFUSED);
         };
-        if body == POLL.as_bytes() {
-            return self.reply_poll(&link, &origin, document, id, later);
-        }
+        let body = match body {
+            ReplyBody::Poll => return self.reply_poll(&link, &origin, document, id, later),
+            ReplyBody::Frame(body) => body,
+        };
         let frame = match self.reply_frame(body) {
             Ok(frame) => frame,
             Err(answer) => return ReplyAction::Now(document, Some(frame_text(Some(&answer)))),
@@ -128,31 +126,20 @@ impl Bridge {
 
     /// The frame of a message body (base64), or the frame refusing it.
     fn reply_frame(&self, body: &[u8]) -> Result<Bytes, Vec<u8>> {
-        if body.len() > base64_len(self.limits.max_frame) {
-            // the request id, from a bounded prefix of the base64 (4 chars = 3 bytes)
-            let prefix = &body[..switchboard_protocol::PEEK_PREFIX / 3 * 4];
-            let valid = prefix
-                .iter()
-                .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/')))
-                .unwrap_or(prefix.len());
-            let head = base64::engine::general_purpose::STANDARD
-                .decode(&prefix[..valid / 4 * 4])
-                .unwrap_or_default();
-            let text = format!(
-                "a frame on the reply route is limited to {} bytes",
-                self.limits.max_frame
-            );
-            return Err(refusal(&head, ErrorCode::TooLarge, &text));
-        }
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map(Bytes::from)
-            .map_err(|e| {
-                error_frame(
-                    ErrorCode::Malformed,
-                    &format!("a reply-route message is not base64: {e}"),
-                )
-            })
+        parse::decode_frame_text(body, self.limits.max_frame).map_err(|e| match e {
+            FrameTextError::TooLarge => {
+                // the request id, from a bounded prefix of the base64
+                let text = format!(
+                    "a frame on the reply route is limited to {} bytes",
+                    self.limits.max_frame
+                );
+                refusal(&parse::peek_head(body), ErrorCode::TooLarge, &text)
+            }
+            FrameTextError::NotBase64(e) => error_frame(
+                ErrorCode::Malformed,
+                &format!("a reply-route message is not base64: {e}"),
+            ),
+        })
     }
 
     /// A poll message: frames queued now are answered at once; else the reply is parked
