@@ -32,7 +32,7 @@ use std::ptr::NonNull;
 use javascriptcore::ValueExt;
 use webkit2gtk::ffi;
 use webkit2gtk::glib::prelude::*;
-use webkit2gtk::glib::translate::ToGlibPtr;
+use webkit2gtk::glib::translate::{IntoGlib, ToGlibPtr};
 use webkit2gtk::glib::{self, gobject_ffi};
 use webkit2gtk::WebViewExt;
 
@@ -119,6 +119,67 @@ impl std::fmt::Debug for Reply {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reply").finish_non_exhaustive()
     }
+}
+
+/// Signals of a `WebKitUserContentManager` whose handlers may hold their webview: wry's
+/// `window.ipc` handler (`script-message-received`) and the reply route
+/// ([`register`], `script-message-with-reply-received`).
+const MESSAGE_SIGNALS: [&std::ffi::CStr; 2] = [
+    c"script-message-received",
+    c"script-message-with-reply-received",
+];
+
+/// Disconnect every message handler of `webview`'s user content manager; returns how many
+/// there were. Call it when the webview's window closes, before the webview is dropped.
+///
+/// wry (0.57) connects its `window.ipc` handler on the webview's own user content manager
+/// with a closure that owns a strong reference to the webview: the manager holds the
+/// webview and the webview its manager, so neither is ever finalized. Destroying the
+/// widget does not break that cycle, and WebKit keeps the closed page's web-process proxy
+/// alive with it: each closed window then leaked a shared-memory descriptor per custom
+/// scheme it loaded from and ~100–300 KiB, and WebKit, which caps the web processes it
+/// counts as live at 400 per app, killed the app's *oldest open* page when the 400th
+/// closed window's proxy was still counted (`SECURITY.md`; `bare-cycles --keep` shows it
+/// without Switchboard). Dropping the handlers frees the manager, the webview and the
+/// proxy.
+pub(crate) fn release_message_handlers(webview: &webkit2gtk::WebView) -> usize {
+    let Some(manager) = webview.user_content_manager() else {
+        return 0;
+    };
+    let instance: *mut gobject_ffi::GObject = manager.as_ptr().cast();
+    let itype = manager.type_().into_glib();
+    let mut released = 0;
+    for name in MESSAGE_SIGNALS {
+        // SAFETY: a live instance of the manager's type and a NUL-terminated signal name;
+        // an unknown name gives id 0, which matches nothing.
+        let signal = unsafe { gobject_ffi::g_signal_lookup(name.as_ptr(), itype) };
+        if signal == 0 {
+            continue;
+        }
+        loop {
+            // SAFETY: `instance` is alive (we hold `manager`); matching by signal id alone
+            // needs no closure, function or data pointer.
+            let handler = unsafe {
+                gobject_ffi::g_signal_handler_find(
+                    instance.cast(),
+                    gobject_ffi::G_SIGNAL_MATCH_ID,
+                    signal,
+                    0,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                )
+            };
+            if handler == 0 {
+                break;
+            }
+            // SAFETY: a handler id just found on this instance; disconnecting it drops its
+            // closure (and whatever the closure owned).
+            unsafe { gobject_ffi::g_signal_handler_disconnect(instance.cast(), handler) };
+            released += 1;
+        }
+    }
+    released
 }
 
 /// Register the [`HANDLER`] with reply on `webview` (in the page's world, so every frame of

@@ -19,6 +19,19 @@ pub(crate) struct OpenWindow {
     pub(crate) window: Window,
 }
 
+impl Drop for OpenWindow {
+    fn drop(&mut self) {
+        // before the webview goes: break wry's webview <-> user-content-manager cycle, or
+        // WebKit never lets go of the closed page (see `native::release_message_handlers`)
+        #[cfg(target_os = "linux")]
+        {
+            use wry::WebViewExtUnix;
+            let released = crate::native::release_message_handlers(&self.webview.webview());
+            tracing::debug!(window = %self.label, released, "message handlers released");
+        }
+    }
+}
+
 /// The tao builder for a spec (title, sizes, flags).
 pub(crate) fn builder(spec: &WindowSpec) -> WindowBuilder {
     let mut builder = WindowBuilder::new()

@@ -583,6 +583,13 @@ pub fn proc_threads(pid: u32) -> usize {
         .unwrap_or(0)
 }
 
+/// The open file descriptors of process `pid` (`/proc/<pid>/fd`).
+pub fn proc_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
 /// The live child processes of `pid` (WebKit's web and network processes for the app).
 pub fn proc_children(pid: u32) -> usize {
     let Ok(dir) = std::fs::read_dir("/proc") else {
