@@ -139,9 +139,9 @@ const MESSAGE_SIGNALS: [&std::ffi::CStr; 2] = [
 /// alive with it: each closed window then leaked a shared-memory descriptor per custom
 /// scheme it loaded from and ~100–300 KiB, and WebKit, which caps the web processes it
 /// counts as live at 400 per app, killed the app's *oldest open* page when the 400th
-/// closed window's proxy was still counted (`SECURITY.md`; `bare-cycles --keep` shows it
-/// without Switchboard). Dropping the handlers frees the manager, the webview and the
-/// proxy.
+/// closed window's proxy was still counted (`SECURITY.md`; `bare-cycles --long
+/// --wry-cycle` shows it without Switchboard). Dropping the handlers frees the manager, the
+/// webview and the proxy.
 pub(crate) fn release_message_handlers(webview: &webkit2gtk::WebView) -> usize {
     let Some(manager) = webview.user_content_manager() else {
         return 0;

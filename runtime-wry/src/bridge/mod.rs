@@ -554,7 +554,8 @@ mod tests {
         log: Mutex<Vec<OpenedSession>>,
     }
 
-    fn request_frame(id: u64) -> Vec<u8> {
+    /// A request frame of id `id` to `cmd:greet` (also `parse`'s tests' input).
+    pub(super) fn request_frame(id: u64) -> Vec<u8> {
         Frame::Request(RequestFrame {
             id: RequestId::new(id).unwrap(),
             to: Address::parse("cmd:greet").unwrap(),
@@ -923,7 +924,7 @@ mod tests {
             .or_else(|| rx.recv_timeout(Duration::from_millis(500)).ok())
     }
 
-    fn b64(bytes: &[u8]) -> String {
+    pub(super) fn b64(bytes: &[u8]) -> String {
         base64::engine::general_purpose::STANDARD.encode(bytes)
     }
 
@@ -993,8 +994,10 @@ mod tests {
         assert_eq!((last.0.as_str(), last.1), ("https://friend.example", true));
     }
 
-    #[test]
-    fn an_oversized_post_message_is_refused_before_it_is_decoded() {
+    /// A bridge whose frames are limited to 1 KiB, with window `main` showing the app, and a
+    /// message of that window's document carrying request 12 past the limit (not valid
+    /// base64 past its first 600 bytes: refused on its length, never decoded).
+    fn bridge_with_an_oversized_message() -> (Arc<Bridge>, tokio::runtime::Runtime, String) {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -1010,16 +1013,14 @@ mod tests {
         let token = token(&bridge, "app://localhost").unwrap();
         let mut frame = request_frame(12);
         frame.resize(2000, 0);
-        // not valid base64 past the prefix: it is refused on its length, not decoded
         let message = format!("{token}:{}{}", b64(&frame[..600]), "!".repeat(2000));
-        let (_, script) = post(&bridge, &message).expect("no answer");
-        let body = script
-            .split_once("r('")
-            .and_then(|(_, rest)| rest.split_once("')"))
-            .unwrap()
-            .0;
+        (bridge, rt, message)
+    }
+
+    /// `answer` (base64) is request 12's `too_large` response.
+    fn assert_too_large_for_12(answer: &str) {
         let answer = base64::engine::general_purpose::STANDARD
-            .decode(body)
+            .decode(answer)
             .unwrap();
         match Frame::decode_slice(&answer, &Limits::default()).unwrap() {
             Frame::Response(r) => {
@@ -1031,40 +1032,28 @@ mod tests {
     }
 
     #[test]
+    fn an_oversized_post_message_is_refused_before_it_is_decoded() {
+        let (bridge, _rt, message) = bridge_with_an_oversized_message();
+        let (_, script) = post(&bridge, &message).expect("no answer");
+        let body = script
+            .split_once("r('")
+            .and_then(|(_, rest)| rest.split_once("')"))
+            .unwrap()
+            .0;
+        assert_too_large_for_12(body);
+    }
+
+    #[test]
     fn an_oversized_reply_route_message_is_refused_under_a_limit_below_the_peek() {
         // a limit whose base64 (1,368 chars) is shorter than the peeked prefix (5,460)
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let trusted = TrustedOrigins::new([Origin::parse("app://localhost").unwrap()]);
-        let mut inner = Bridge::new(trusted, rt.handle().clone());
-        inner.limits.max_frame = 1024;
-        let bridge = Arc::new(inner);
-        let link = link("main", "app://localhost/", Arc::default());
-        link.navigated("app://localhost/");
-        bridge.attach(link);
-        let token = token(&bridge, "app://localhost").unwrap();
+        let (bridge, _rt, message) = bridge_with_an_oversized_message();
         let (later, _answered) = reply_later();
-        let mut frame = request_frame(12);
-        frame.resize(2000, 0);
-        let message = format!("{token}:{}{}", b64(&frame[..600]), "!".repeat(2000));
         let ReplyAction::Now(_, Some(text)) =
             bridge.handle_reply("main", message.as_bytes(), 1, &later)
         else {
             panic!("expected an answer now");
         };
-        let answer = base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .unwrap();
-        match Frame::decode_slice(&answer, &Limits::default()).unwrap() {
-            Frame::Response(r) => {
-                assert_eq!(r.id.get(), 12);
-                assert_eq!(r.result.unwrap_err().code, ErrorCode::TooLarge);
-            }
-            other => panic!("expected too_large, got {other:?}"),
-        }
+        assert_too_large_for_12(&text);
     }
 
     #[test]

@@ -145,25 +145,10 @@ pub(crate) fn peek_head(text: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use switchboard_protocol::{peek_request_id, Address, Frame, Request, RequestId};
+    use switchboard_protocol::{peek_request_id, RequestId};
 
     use super::*;
-
-    fn b64(bytes: &[u8]) -> String {
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    }
-
-    fn request(id: u64) -> Vec<u8> {
-        Frame::Request(Request {
-            id: RequestId::new(id).unwrap(),
-            to: Address::parse("cmd:greet").unwrap(),
-            method: String::new(),
-            payload: Bytes::from_static(&[0x80]),
-            deadline_ms: None,
-            credit: None,
-        })
-        .encode()
-    }
+    use crate::bridge::tests::{b64, request_frame as request};
 
     #[test]
     fn only_the_bridges_endpoints_are_routed_to_them() {
