@@ -476,21 +476,20 @@ fn window_open_close_cycles_leave_nothing_behind() {
             .unwrap_or_else(|| panic!("faults_cycle: {r}"))
     };
     cycle(10);
+    // the app's RSS, threads, child processes and open descriptors
+    let process = || {
+        (
+            proc_kb(pid, "VmRSS"),
+            proc_threads(pid),
+            proc_children(pid),
+            proc_fds(pid),
+        )
+    };
     let s0 = stats(&driver);
-    let (rss0, threads0, children0, fds0) = (
-        proc_kb(pid, "VmRSS"),
-        proc_threads(pid),
-        proc_children(pid),
-        proc_fds(pid),
-    );
+    let (rss0, threads0, children0, fds0) = process();
     let ms = cycle(cycles);
     let s1 = stats(&driver);
-    let (rss1, threads1, children1, fds1) = (
-        proc_kb(pid, "VmRSS"),
-        proc_threads(pid),
-        proc_children(pid),
-        proc_fds(pid),
-    );
+    let (rss1, threads1, children1, fds1) = process();
     eprintln!(
         "{cycles} cycles in {ms} ms ({:.0} ms each): trimmed RSS {} -> {} KiB ({:+} KiB), threads {threads0} -> {threads1}, \
          children {children0} -> {children1}, descriptors {fds0} -> {fds1}\nbefore {s0}\nafter  {s1}",
